@@ -1,0 +1,37 @@
+# FY2023 plan progress workbook. `make report` builds from the bundled sample,
+# `make test` runs every test; both create .venv with pip when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install report test sample lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the pinned packages
+
+report: $(STAMP) ## validate the sample snapshots and print the KPI table
+	$(BIN)/workbook validate data/snapshots/sample-2023-09-30 data/snapshots/sample-2024-03-31
+	$(BIN)/workbook kpis --snapshot sample-2023-09-30
+
+test: $(STAMP) ## run every test
+	$(BIN)/python -m pytest
+
+sample: $(STAMP) ## regenerate the bundled sample snapshots (deterministic)
+	$(BIN)/workbook sample
+
+lock: $(STAMP) ## re-pin constraints.txt from the current .venv
+	( echo "# Exact versions for every install (pip install -c constraints.txt -e '.[dev]')."; \
+	  echo "# Regenerate with: make lock"; \
+	  $(BIN)/python -m pip freeze --exclude-editable ) > constraints.txt
+
+clean: ## remove .venv and build output
+	rm -rf $(VENV) reports build *.egg-info src/*.egg-info

@@ -1,0 +1,137 @@
+"""`workbook`: the command line of the FY2023 plan progress workbook.
+
+Expected problems (a bad snapshot, an unknown area) end with a Japanese message and a
+non-zero exit code, never a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from helpers import paths
+from helpers.contract import LEVEL_LABELS, LEVELS, NATIONAL_CODE
+from helpers.era import fiscal_year_label, month_end_label
+from helpers.errors import WorkbookError
+
+__all__ = ["main"]
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from helpers.snapshot import check_snapshot
+
+    worst = 0
+    for ref in args.paths:
+        check = check_snapshot(ref)
+        shown = paths.display_path(check.path)
+        if not check.ok:
+            print(f"NG {shown}: 契約を満たしていません（{len(check.problems)} 件）", file=sys.stderr)
+            for problem in check.problems:
+                print(f"  - {problem}", file=sys.stderr)
+            worst = 1
+            continue
+        print(_summary(shown, check.snapshot))
+    return worst
+
+
+def _summary(shown: str, snapshot) -> str:
+    """A valid snapshot in a few lines: as-of, areas per level, periods, measures."""
+    per_level = Counter(snapshot.areas["level"])
+    areas = "、".join(f"{LEVEL_LABELS[lv]} {per_level.get(lv, 0)}" for lv in LEVELS)
+    periods = snapshot.measures["period"]
+    first, last = periods.min().date(), periods.max().date()
+    months = periods.nunique()
+    measures = snapshot.measures["measure"].nunique()
+    sample = "（合成サンプル）" if snapshot.is_sample else ""
+    return (
+        f"OK {shown}: {snapshot.id}{sample}\n"
+        f"  基準日: {month_end_label(snapshot.as_of)}（{snapshot.as_of}）、対象年度: "
+        f"{fiscal_year_label(snapshot.fiscal_year)}、出所: {snapshot.source}\n"
+        f"  地域: {areas}\n"
+        f"  期間: {first} ～ {last}（{months} か月）\n"
+        f"  指標: {measures} 種類、{len(snapshot.measures):,} 行"
+    )
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from helpers.sample import SAMPLE_AS_OF, generate_history, write_sample
+
+    out = Path(args.out) if args.out else paths.snapshots_dir()
+    history = generate_history()
+    for as_of in SAMPLE_AS_OF:
+        folder = write_sample(as_of, out, history)
+        print(f"サンプルを書き出しました: {paths.display_path(folder)}")
+    return 0
+
+
+def _cmd_kpis(args: argparse.Namespace) -> int:
+    from helpers.formatting import format_change, format_target, format_value
+    from helpers.kpi import KpiEngine
+    from helpers.plan import load_plan
+    from helpers.snapshot import DEFAULT_SNAPSHOT, load_snapshot
+
+    snapshot = load_snapshot(args.snapshot or DEFAULT_SNAPSHOT)
+    plan = load_plan(args.plan)
+    area = snapshot.area(args.area)
+    engine = KpiEngine(snapshot, plan)
+    fiscal_year = args.fiscal_year or snapshot.fiscal_year
+    sample = "【合成サンプルデータ】" if snapshot.is_sample else ""
+    print(f"{sample}{plan.title} KPI 一覧: {area['name_ja']}（{area['area_code']}）、"
+          f"{fiscal_year_label(fiscal_year)}、{month_end_label(snapshot.as_of)}現在")
+    header = ("ID", "指標", "実績", "前年同期比", "目標", "判定", "年度末見込み（幅）")
+    rows = [header]
+    for r in engine.scorecard(args.area, fiscal_year, args.section):
+        projection = ""
+        if r.projection:
+            p = r.projection
+            projection = (f"{format_value(r.kpi, p.central)}（{format_value(r.kpi, p.low)}～"
+                          f"{format_value(r.kpi, p.high)}）")
+        rows.append((r.kpi.id, r.kpi.name_ja, format_value(r.kpi, r.value),
+                     format_change(r.kpi, r.change), format_target(r.kpi, r.target),
+                     r.status or "—", projection))
+    for row in rows:
+        print(" | ".join(row))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the docs test)."""
+    parser = argparse.ArgumentParser(
+        prog="workbook", description="日本年金機構 令和5年度計画 進捗ワークブック")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", help="スナップショットを契約に照らして検査する（何も書き換えない）")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="スナップショットのフォルダまたは ID")
+    validate.set_defaults(func=_cmd_validate)
+
+    sample = sub.add_parser("sample", help="合成サンプルのスナップショット2つを書き出す")
+    sample.add_argument("--out", help="書き出し先（既定: data/snapshots）")
+    sample.set_defaults(func=_cmd_sample)
+
+    kpis = sub.add_parser("kpis", help="全 KPI の実績・前年同期比・判定を表示する")
+    kpis.add_argument("--snapshot", help="スナップショットの ID またはフォルダ（既定: 年度途中のサンプル）")
+    kpis.add_argument("--plan", default="params/plan_fy2023.yaml", help="計画ファイル")
+    kpis.add_argument("--area", default=NATIONAL_CODE, help="地域コード（既定: 00 = 全国）")
+    kpis.add_argument("--fiscal-year", type=int, help="年度（西暦、既定: スナップショットの年度）")
+    kpis.add_argument("--section", help="区分（national_pension など）")
+    kpis.set_defaults(func=_cmd_kpis)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `workbook` command."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WorkbookError as err:
+        print(f"エラー: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

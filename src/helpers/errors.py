@@ -1,0 +1,45 @@
+"""Errors the workbook expects, with messages an analyst can act on.
+
+Every expected problem (bad snapshot, bad plan file, unknown area) is raised as a
+`WorkbookError` whose message is Japanese, names the file, row or column and the rule
+broken. The command line prints it without a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Problem", "WorkbookError", "InvalidInput"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rule broken by one place in one file.
+
+    Attributes:
+        file: the file's name as the analyst sees it (e.g. ``measures.csv``).
+        where: row or column, already worded (``15行目``, ``列「value」``), or "".
+        message: the rule broken, in Japanese.
+    """
+
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        place = f"{self.file} {self.where}".strip()
+        return f"{place}: {self.message}"
+
+
+class WorkbookError(Exception):
+    """An expected problem; its message is shown to the analyst as it is."""
+
+
+class InvalidInput(WorkbookError):
+    """A file broke one or more rules of its contract; all problems are listed."""
+
+    def __init__(self, title: str, problems: list[Problem]):
+        self.title = title
+        self.problems = problems
+        lines = [title] + [f"  - {p}" for p in problems]
+        super().__init__("\n".join(lines))

@@ -1,0 +1,248 @@
+"""Table schemas of the snapshot contract, declared with pandera, and their failures
+turned into Japanese messages that name the file, the row and the column.
+
+Validation runs in two pandera passes: the first only coerces types (so that a value
+that is not a number is reported as such), the second runs the value checks on the
+rows whose types are sound (pandera cannot compare a column that failed coercion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers.contract import LEVELS, MEASURES
+from helpers.errors import Problem
+
+__all__ = ["TableSchema", "AREAS", "MEASURE_ROWS", "validate_frame", "MAX_ROWS_PER_RULE"]
+
+MAX_ROWS_PER_RULE = 10  # rows listed per broken rule; the rest are counted
+
+_MONTH_END = r"^\d{4}-\d{2}-\d{2}$"
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A table of the contract: its column types, value checks and key.
+
+    Attributes:
+        name: the table's name in the manifest.
+        dtypes: column -> pandas dtype after coercion.
+        checks: the pandera schema of value checks (on coerced data).
+        key: columns that identify a row.
+        labels: column -> Japanese label used in messages.
+    """
+
+    name: str
+    dtypes: dict[str, str]
+    checks: pa.DataFrameSchema
+    key: list[str]
+    labels: dict[str, str]
+
+    def type_schema(self) -> pa.DataFrameSchema:
+        """Pass one: every column present, no other column, types coercible."""
+        columns = {c: pa.Column(t, nullable=True, coerce=True) for c, t in self.dtypes.items()}
+        return pa.DataFrameSchema(columns, strict=True)
+
+
+AREAS = TableSchema(
+    name="areas",
+    dtypes={"area_code": "str", "name_ja": "str", "level": "str", "parent_code": "str"},
+    checks=pa.DataFrameSchema(
+        {
+            "area_code": pa.Column(str, pa.Check.str_matches(r"^[0-9A-Za-z_-]+$"), unique=True),
+            "name_ja": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "level": pa.Column(str, pa.Check.isin(list(LEVELS))),
+            "parent_code": pa.Column(str, nullable=True),
+        }
+    ),
+    key=["area_code"],
+    labels={"area_code": "地域コード", "name_ja": "名称", "level": "階層", "parent_code": "上位コード"},
+)
+
+MEASURE_ROWS = TableSchema(
+    name="measures",
+    dtypes={
+        "period": "str",
+        "area_code": "str",
+        "measure": "str",
+        "premium_fy": "Int64",
+        "value": "float64",
+    },
+    checks=pa.DataFrameSchema(
+        {
+            "period": pa.Column(str, pa.Check.str_matches(_MONTH_END)),
+            "area_code": pa.Column(str),
+            "measure": pa.Column(str, pa.Check.isin(sorted(MEASURES))),
+            "premium_fy": pa.Column("Int64", pa.Check.in_range(1990, 2100), nullable=True),
+            "value": pa.Column("float64", pa.Check.ge(0)),
+        },
+        unique=["period", "area_code", "measure", "premium_fy"],
+    ),
+    key=["period", "area_code", "measure", "premium_fy"],
+    labels={
+        "period": "期間（月末日）",
+        "area_code": "地域コード",
+        "measure": "指標",
+        "premium_fy": "保険料年度",
+        "value": "値",
+    },
+)
+
+_NULLABLE = {("areas", "parent_code"), ("measures", "premium_fy")}
+
+
+def _rule_text(check: str, column: str, table: TableSchema) -> str:
+    """Japanese wording of a pandera check name."""
+    label = table.labels.get(column, column)
+    if check.startswith("coerce_dtype") or check.startswith("dtype"):
+        want = table.dtypes.get(column, "")
+        kind = {"float64": "数値", "Int64": "整数（西暦年）"}.get(want, "文字列")
+        return f"{label}が{kind}として読めません"
+    if check == "not_nullable":
+        return f"{label}が空です（必須の項目です）"
+    if check.startswith("greater_than_or_equal_to"):
+        return f"{label}が負の数です（件数・金額は0以上であること）"
+    if check.startswith("isin"):
+        if column == "measure":
+            return "契約にない指標名です（data/snapshots/README.md の指標一覧を参照）"
+        if column == "level":
+            return f"階層は {', '.join(LEVELS)} のいずれかであること"
+        return f"{label}が決められた値ではありません"
+    if check.startswith("str_matches"):
+        if column == "period":
+            return "期間は月末日を YYYY-MM-DD で書くこと（例: 2023-09-30）"
+        return f"{label}に使えない文字があります（英数字・-・_ のみ）"
+    if check.startswith("str_length"):
+        return f"{label}が空です"
+    if check.startswith("in_range"):
+        return f"{label}は西暦の年度（例: 2021）で書くこと"
+    if check in ("field_uniqueness", "multiple_fields_uniqueness"):
+        keys = "・".join(table.labels[c] for c in table.key)
+        return f"同じ {keys} の行が重複しています"
+    return f"{label}: 規則「{check}」に違反しています"
+
+
+def _group_failures(
+    cases: pd.DataFrame, table: TableSchema, file_label: str, row_label: Callable[[int], str]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for check, column in _ordered_rules(cases):
+        rows = cases[(cases["check"] == check) & (_col(cases) == column)]
+        if check == "column_in_schema":
+            for value in rows["failure_case"]:
+                problems.append(Problem(file_label, f"列「{value}」", "契約にない列です（列名の誤りか、余分な列）"))
+            continue
+        if check == "column_in_dataframe":
+            for value in rows["failure_case"]:
+                label = table.labels.get(str(value), str(value))
+                problems.append(Problem(file_label, f"列「{value}」", f"必須の列（{label}）がありません"))
+            continue
+        indexes = sorted({int(i) for i in rows["index"].dropna()})
+        examples = {int(r["index"]): r["failure_case"] for _, r in rows.iterrows() if pd.notna(r["index"])}
+        shown = indexes[:MAX_ROWS_PER_RULE]
+        where_col = f"列「{column}」" if check not in ("multiple_fields_uniqueness",) else ""
+        for i in shown:
+            value = examples.get(i)
+            value_text = "" if value is None or pd.isna(value) else f"（値: {value}）"
+            problems.append(Problem(file_label, f"{row_label(i)} {where_col}".strip(),
+                                    _rule_text(check, column, table) + value_text))
+        if len(indexes) > len(shown):
+            problems.append(Problem(file_label, where_col,
+                                    f"ほか {len(indexes) - len(shown):,} 行で同じ誤り: "
+                                    + _rule_text(check, column, table)))
+    return problems
+
+
+def _col(cases: pd.DataFrame) -> pd.Series:
+    return cases["column"].astype(object).where(cases["column"].notna(), "")
+
+
+def _ordered_rules(cases: pd.DataFrame) -> list[tuple[str, str]]:
+    """Distinct (check, column) in a stable order; duplicate-key rules once per table."""
+    seen: list[tuple[str, str]] = []
+    for check, column in zip(cases["check"], _col(cases)):
+        if check == "multiple_fields_uniqueness":
+            column = "*"
+        if (check, column) not in seen:
+            seen.append((check, column))
+    return seen
+
+
+def validate_frame(
+    raw: pd.DataFrame, table: TableSchema, file_label: str, row_label: Callable[[int], str]
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check a raw table against its schema.
+
+    Args:
+        raw: the table as read (CSV columns as strings, Parquet as stored).
+        table: the schema.
+        file_label: the file name shown in messages.
+        row_label: turns a 0-based data row index into the analyst's row wording.
+
+    Returns:
+        The table with coerced types, only the rows whose types are sound, and the
+        problems found (empty when the table is valid).
+    """
+    frame = raw.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            stripped = frame[column].astype("string").str.strip()
+            frame[column] = stripped.mask(stripped == "", pd.NA)
+    problems: list[Problem] = []
+    try:
+        table.type_schema().validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        cases = cases[~cases["check"].astype(str).str.startswith("dtype(")]
+        problems += _group_failures(cases, table, file_label, row_label)
+        if (cases["check"].isin(["column_in_dataframe"])).any():
+            return frame.iloc[0:0], problems
+        frame = frame.drop(columns=[c for c in frame.columns if c not in table.dtypes])
+
+    frame = _coerce(frame, table)
+    bad_rows = frame.attrs.pop("uncoercible", set())
+    sound = frame.drop(index=list(bad_rows))
+    for column in table.dtypes:
+        if (table.name, column) in _NULLABLE:
+            continue
+        missing = sound[column].isna()
+        for i in list(sound.index[missing])[:MAX_ROWS_PER_RULE]:
+            problems.append(Problem(file_label, f"{row_label(int(i))} 列「{column}」",
+                                    _rule_text("not_nullable", column, table)))
+        if missing.sum() > MAX_ROWS_PER_RULE:
+            problems.append(Problem(file_label, f"列「{column}」",
+                                    f"ほか {missing.sum() - MAX_ROWS_PER_RULE:,} 行で値が空です"))
+        sound = sound[~missing]
+    try:
+        table.checks.validate(sound, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        cases = cases[cases["check"] != "not_nullable"]
+        problems += _group_failures(cases, table, file_label, row_label)
+    return sound, problems
+
+
+def _coerce(frame: pd.DataFrame, table: TableSchema) -> pd.DataFrame:
+    """Coerce each column to its contract type; rows that do not coerce are noted."""
+    out = frame.copy()
+    bad: set[int] = set()
+    for column, dtype in table.dtypes.items():
+        series = out[column]
+        if dtype == "float64":
+            coerced = pd.to_numeric(series, errors="coerce").astype("float64")
+        elif dtype == "Int64":
+            numeric = pd.to_numeric(series, errors="coerce")
+            whole = numeric.notna() & (numeric % 1 == 0)
+            coerced = numeric.where(whole).astype("Int64")
+        else:
+            coerced = series.astype("string").astype(object).where(series.notna(), None)
+        failed = series.notna() & pd.Series(coerced, index=series.index).isna()
+        bad |= set(int(i) for i in series.index[failed])
+        out[column] = coerced
+    out.attrs["uncoercible"] = bad
+    return out
+

@@ -1,0 +1,404 @@
+"""Snapshots: one folder per extract, `manifest.yaml` plus the area and measure tables.
+
+`check_snapshot` finds every problem of a snapshot folder (manifest, checksums, table
+schemas, and the rules that span tables) without changing anything on disk.
+`load_snapshot` returns a validated `Snapshot` or raises `InvalidInput` listing them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from helpers import paths
+from helpers.contract import LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
+from helpers.era import fiscal_year_of, month_end
+from helpers.errors import InvalidInput, Problem, WorkbookError
+from helpers.readers import read_table, row_label_for, sha256_of
+from helpers.schemas import AREAS, MAX_ROWS_PER_RULE, MEASURE_ROWS, TableSchema, validate_frame
+
+__all__ = [
+    "Snapshot",
+    "SnapshotCheck",
+    "DEFAULT_SNAPSHOT",
+    "MANIFEST",
+    "check_snapshot",
+    "load_snapshot",
+    "resolve_snapshot",
+    "list_snapshots",
+]
+
+MANIFEST = "manifest.yaml"
+DEFAULT_SNAPSHOT = "sample-2023-09-30"
+SOURCES = ("sample", "public", "internal")
+_TABLES: dict[str, TableSchema] = {"areas": AREAS, "measures": MEASURE_ROWS}
+
+
+@dataclass
+class Snapshot:
+    """A validated snapshot.
+
+    Attributes:
+        id: the snapshot's id (its folder name).
+        path: its folder.
+        manifest: the parsed manifest.
+        areas: one row per area (area_code, name_ja, level, parent_code).
+        measures: long table with `period` as Timestamp, `fy` (fiscal year of the
+            period) and `pfy` (premium year of premium-year measures, else <NA>).
+    """
+
+    id: str
+    path: Path
+    manifest: dict
+    areas: pd.DataFrame
+    measures: pd.DataFrame
+    _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def as_of(self) -> dt.date:
+        """The snapshot's as-of date (a month end)."""
+        return _as_date(self.manifest["as_of"])
+
+    @property
+    def fiscal_year(self) -> int:
+        """The fiscal year the snapshot reports on."""
+        return int(self.manifest["fiscal_year"])
+
+    @property
+    def source(self) -> str:
+        """sample, public or internal."""
+        return str(self.manifest["source"])
+
+    @property
+    def is_sample(self) -> bool:
+        """True for the synthetic sample data."""
+        return self.source == "sample"
+
+    def area(self, code: str) -> pd.Series:
+        """The area row of a code; `WorkbookError` naming close matches when unknown."""
+        hit = self.areas[self.areas["area_code"] == code]
+        if hit.empty:
+            raise WorkbookError(unknown_area_message(code, self.areas))
+        return hit.iloc[0]
+
+    def offices_under(self, code: str) -> list[str]:
+        """Codes of the offices at or below an area (itself, if it is an office)."""
+        if not self._children:
+            for child, parent in zip(self.areas["area_code"], self.areas["parent_code"]):
+                if parent is not None and not pd.isna(parent):
+                    self._children.setdefault(parent, []).append(child)
+        out: list[str] = []
+        stack = [code]
+        levels = dict(zip(self.areas["area_code"], self.areas["level"]))
+        while stack:
+            current = stack.pop()
+            if levels.get(current) == "office":
+                out.append(current)
+            stack.extend(self._children.get(current, []))
+        return sorted(out)
+
+
+@dataclass
+class SnapshotCheck:
+    """What `check_snapshot` found: the problems, and the snapshot when there are none."""
+
+    path: Path
+    problems: list[Problem]
+    snapshot: Snapshot | None
+
+    @property
+    def ok(self) -> bool:
+        """True when the snapshot meets the contract."""
+        return not self.problems
+
+
+def unknown_area_message(code: str, areas: pd.DataFrame) -> str:
+    """'no such area' with the nearest codes and names first."""
+    import difflib
+
+    names = dict(zip(areas["area_code"], areas["name_ja"]))
+    by_name = {n: c for c, n in names.items()}
+    close = difflib.get_close_matches(code, list(names) + list(by_name), n=5, cutoff=0.5)
+    picks = [c if c in names else by_name[c] for c in close]
+    picks = list(dict.fromkeys(picks))
+    hint = "、".join(f"{c}（{names[c]}）" for c in picks) if picks else ""
+    examples = "00（全国）、47（沖縄県）、R8（九州・沖縄）など"
+    tail = f"近いもの: {hint}" if hint else f"例: {examples}"
+    return f"地域コード「{code}」はこのスナップショットにありません。{tail}"
+
+
+def list_snapshots() -> list[str]:
+    """Ids of the snapshots under data/snapshots/, oldest first."""
+    root = paths.snapshots_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / MANIFEST).is_file())
+
+
+def resolve_snapshot(ref: str | Path) -> Path:
+    """A snapshot id (folder under data/snapshots/) or a path to its folder."""
+    candidate = Path(ref)
+    if candidate.is_dir():
+        return candidate.resolve()
+    by_id = paths.snapshots_dir() / str(ref)
+    if by_id.is_dir():
+        return by_id
+    import difflib
+
+    known = list_snapshots()
+    close = difflib.get_close_matches(str(ref), known, n=3, cutoff=0.4)
+    choices = "、".join(close or known) or "（なし）"
+    raise WorkbookError(
+        f"スナップショット「{ref}」が見つかりません。data/snapshots/ にあるもの: {choices}"
+    )
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _check_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
+    label = MANIFEST
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        return None, [Problem(label, "", f"{paths.display_path(path)} に manifest.yaml がありません")]
+    try:
+        manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        return None, [Problem(label, "", f"YAML として読めません（{err}）")]
+    if not isinstance(manifest, dict):
+        return None, [Problem(label, "", "項目名: 値 の形式で書くこと")]
+    problems: list[Problem] = []
+    required = ("id", "as_of", "fiscal_year", "first_fiscal_year", "source", "schema_version", "tables")
+    for key in required:
+        if key not in manifest:
+            problems.append(Problem(label, f"項目「{key}」", "必須の項目がありません"))
+    if problems:
+        return None, problems
+    try:
+        as_of = _as_date(manifest["as_of"])
+        if as_of != month_end(as_of.year, as_of.month):
+            problems.append(Problem(label, "項目「as_of」", f"{as_of} は月末日ではありません"))
+    except ValueError:
+        problems.append(Problem(label, "項目「as_of」", "日付を YYYY-MM-DD で書くこと"))
+        as_of = None
+    for key in ("fiscal_year", "first_fiscal_year", "schema_version"):
+        if not isinstance(manifest[key], int):
+            problems.append(Problem(label, f"項目「{key}」", "整数で書くこと"))
+    if manifest["source"] not in SOURCES:
+        problems.append(Problem(label, "項目「source」", f"{'、'.join(SOURCES)} のいずれかであること"))
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        problems.append(Problem(label, "項目「schema_version」",
+                                f"この版のワークブックが読めるのは {SCHEMA_VERSION} です"))
+    if as_of and isinstance(manifest["fiscal_year"], int):
+        fy = manifest["fiscal_year"]
+        if fiscal_year_of(as_of) != fy and not (as_of.month == 4 and as_of.year == fy + 1):
+            problems.append(Problem(label, "項目「fiscal_year」",
+                                    f"as_of {as_of} は {fy} 年度に属しません"))
+        if isinstance(manifest["first_fiscal_year"], int) and manifest["first_fiscal_year"] > fy:
+            problems.append(Problem(label, "項目「first_fiscal_year」", "fiscal_year より後です"))
+    tables = manifest["tables"]
+    if not isinstance(tables, dict) or set(tables) != set(_TABLES):
+        problems.append(Problem(label, "項目「tables」",
+                                f"表 {', '.join(_TABLES)} をそれぞれ file, sha256, rows で書くこと"))
+    else:
+        for name, entry in tables.items():
+            if not isinstance(entry, dict) or not {"file", "sha256", "rows"} <= set(entry):
+                problems.append(Problem(label, f"tables.{name}", "file, sha256, rows を書くこと"))
+    return (manifest if not problems else None), problems
+
+
+def check_snapshot(ref: str | Path) -> SnapshotCheck:
+    """Find every problem of a snapshot; read-only.
+
+    Args:
+        ref: snapshot id or folder.
+    """
+    path = resolve_snapshot(ref)
+    manifest, problems = _check_manifest(path)
+    if manifest is None:
+        return SnapshotCheck(path, problems, None)
+    frames: dict[str, pd.DataFrame] = {}
+    for name, schema in _TABLES.items():
+        entry = manifest["tables"][name]
+        file_path = path / str(entry["file"])
+        label = str(entry["file"])
+        if file_path.is_file():
+            actual = sha256_of(file_path)
+            if actual != str(entry["sha256"]):
+                problems.append(Problem(label, "", "sha256 が manifest.yaml と一致しません"
+                                        "（ファイルが書き換えられたか、途中で切れています）"))
+        raw, read_problems = read_table(file_path, label)
+        problems += read_problems
+        if raw is None:
+            continue
+        if len(raw) != int(entry["rows"]):
+            problems.append(Problem(label, "", f"行数が {len(raw):,} 行で、manifest.yaml の "
+                                    f"{int(entry['rows']):,} 行と一致しません"))
+        frame, schema_problems = validate_frame(raw, schema, label, row_label_for(file_path))
+        problems += schema_problems
+        frames[name] = frame
+    if set(frames) == set(_TABLES):
+        labels = {n: str(manifest["tables"][n]["file"]) for n in _TABLES}
+        row_labels = {n: row_label_for(path / labels[n]) for n in _TABLES}
+        problems += _check_areas(frames["areas"], labels["areas"], row_labels["areas"])
+        problems += _check_measures(frames["measures"], frames["areas"], manifest,
+                                    labels["measures"], row_labels["measures"])
+    if problems:
+        return SnapshotCheck(path, problems, None)
+    snapshot = Snapshot(str(manifest["id"]), path, manifest, frames["areas"].reset_index(drop=True),
+                        _with_years(frames["measures"]))
+    return SnapshotCheck(path, [], snapshot)
+
+
+def load_snapshot(ref: str | Path = DEFAULT_SNAPSHOT) -> Snapshot:
+    """A validated snapshot, or `InvalidInput` listing every problem."""
+    check = check_snapshot(ref)
+    if not check.ok:
+        raise InvalidInput(
+            f"スナップショット {paths.display_path(check.path)} は契約を満たしていません"
+            f"（{len(check.problems)} 件）:", check.problems)
+    assert check.snapshot is not None
+    return check.snapshot
+
+
+def _limited(problems: list[Problem], label: str, rule: str) -> list[Problem]:
+    """Keep the first rows of one rule and count the rest."""
+    if len(problems) <= MAX_ROWS_PER_RULE:
+        return problems
+    rest = len(problems) - MAX_ROWS_PER_RULE
+    return problems[:MAX_ROWS_PER_RULE] + [Problem(label, "", f"ほか {rest:,} 行で同じ誤り: {rule}")]
+
+
+def _check_areas(areas: pd.DataFrame, label: str, row) -> list[Problem]:
+    problems: list[Problem] = []
+    levels = dict(zip(areas["area_code"], areas["level"]))
+    national = areas[areas["level"] == "national"]
+    if len(national) != 1:
+        problems.append(Problem(label, "列「level」", f"national（全国）の行はちょうど1行であること（{len(national)}行あります）"))
+    for i, code, level, parent in zip(areas.index, areas["area_code"], areas["level"], areas["parent_code"]):
+        if level not in LEVELS:
+            continue
+        has_parent = parent is not None and not pd.isna(parent)
+        if level == "national":
+            if has_parent:
+                problems.append(Problem(label, f"{row(i)} 列「parent_code」", "全国の行に上位コードは書かないこと"))
+            continue
+        want = LEVELS[LEVELS.index(level) - 1]
+        if not has_parent or parent not in levels:
+            problems.append(Problem(label, f"{row(i)} 列「parent_code」",
+                                    f"上位コード「{parent if has_parent else ''}」が areas にありません（{code}）"))
+        elif levels[parent] != want:
+            problems.append(Problem(label, f"{row(i)} 列「parent_code」",
+                                    f"{level} の上位は {want} であること（{parent} は {levels[parent]}）"))
+    return problems
+
+
+def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict, label: str,
+                    row) -> list[Problem]:
+    problems: list[Problem] = []
+    if measures.empty:
+        return problems
+    levels = dict(zip(areas["area_code"], areas["level"]))
+    as_of = _as_date(manifest["as_of"])
+    first = month_end(int(manifest["first_fiscal_year"]), 4)
+    dates = pd.to_datetime(measures["period"], format="%Y-%m-%d", errors="coerce")
+
+    bad_date = dates.isna() | (dates != dates + pd.offsets.MonthEnd(0))
+    rule = "期間は実在する月末日であること"
+    problems += _limited([Problem(label, f"{row(i)} 列「period」", f"{rule}（値: {p}）")
+                          for i, p in measures.loc[bad_date, "period"].items()], label, rule)
+    good = measures[~bad_date]
+    dates = dates[~bad_date]
+    late = dates > pd.Timestamp(as_of)
+    rule = f"期間が as_of（{as_of}）より後です"
+    problems += _limited([Problem(label, f"{row(i)} 列「period」", f"{rule}（値: {p}）")
+                          for i, p in good.loc[late, "period"].items()], label, rule)
+    early = dates < pd.Timestamp(first)
+    rule = f"期間がスナップショットの年度（{manifest['first_fiscal_year']}年度～{manifest['fiscal_year']}年度）の外です"
+    problems += _limited([Problem(label, f"{row(i)} 列「period」", f"{rule}（値: {p}）")
+                          for i, p in good.loc[early, "period"].items()], label, rule)
+
+    unknown = ~good["area_code"].isin(levels)
+    rule = "地域コードが areas にありません"
+    problems += _limited([Problem(label, f"{row(i)} 列「area_code」", f"{rule}（値: {c}）")
+                          for i, c in good.loc[unknown, "area_code"].items()], label, rule)
+    known = good[~unknown & good["measure"].isin(MEASURES)]
+    want_level = known["measure"].map(lambda m: MEASURES[m].level)
+    wrong = known["area_code"].map(levels) != want_level
+    rule = "この指標はこの階層の地域では計上しません"
+    problems += _limited([Problem(label, f"{row(i)} 列「area_code」",
+                                  f"指標 {m} は {MEASURES[m].level} の地域で計上すること（{c} は {levels[c]}）")
+                          for i, m, c in zip(known.index[wrong], known.loc[wrong, "measure"],
+                                             known.loc[wrong, "area_code"])], label, rule)
+
+    problems += _check_premium_years(known, dates.loc[known.index], label, row)
+    problems += _check_bounds(known, label, row)
+    return problems
+
+
+def _check_premium_years(known: pd.DataFrame, dates: pd.Series, label: str, row) -> list[Problem]:
+    lags = known["measure"].map(lambda m: MEASURES[m].premium_lag)
+    fy = dates.dt.year.where(dates.dt.month >= 4, dates.dt.year - 1)
+    has_pfy = known["premium_fy"].notna()
+    out: list[Problem] = []
+    stray = has_pfy & lags.isna()
+    rule = "この指標は保険料年度を持ちません（premium_fy は空にすること）"
+    out += _limited([Problem(label, f"{row(i)} 列「premium_fy」", rule) for i in known.index[stray]], label, rule)
+    lagged = lags.notna()
+    pfy = known["premium_fy"].astype("Float64").where(has_pfy, fy.astype("Float64"))
+    measured = pfy + lags.astype("Float64")
+    fits = (measured == fy) | ((measured == fy - 1) & (dates.dt.month == 4))
+    bad = lagged & ~fits.fillna(False).astype(bool)
+    rule = ("保険料年度がこの期間に合いません（現年度分は当年度分、最終納付率は2年前の年度分。"
+            "4月末の行は前年度分の確定値）")
+    out += _limited([Problem(label, f"{row(i)} 列「premium_fy」",
+                             f"{rule}（指標 {m}、期間 {p}、保険料年度 {'' if pd.isna(y) else int(y)}）")
+                     for i, m, p, y in zip(known.index[bad], known.loc[bad, "measure"],
+                                           known.loc[bad, "period"], known.loc[bad, "premium_fy"])],
+                    label, rule)
+    return out
+
+
+def _check_bounds(known: pd.DataFrame, label: str, row) -> list[Problem]:
+    out: list[Problem] = []
+    keys = ["period", "area_code", "premium_fy"]
+    for numerator, denominator in bounded_pairs():
+        num = known[known["measure"] == numerator]
+        den = known[known["measure"] == denominator]
+        if num.empty:
+            continue
+        joined = num.reset_index().merge(den[keys + ["value"]], on=keys, how="left",
+                                         suffixes=("", "_den"))
+        missing = joined["value_den"].isna()
+        rule = f"{numerator} に対応する {denominator} の行がありません"
+        out += _limited([Problem(label, f"{row(i)}", f"{rule}（期間 {p}、地域 {a}）")
+                         for i, p, a in zip(joined.loc[missing, "index"], joined.loc[missing, "period"],
+                                            joined.loc[missing, "area_code"])], label, rule)
+        over = ~missing & (joined["value"] > joined["value_den"])
+        rule = f"{MEASURES[numerator].label_ja}（{numerator}）が {MEASURES[denominator].label_ja}（{denominator}）を超えています"
+        out += _limited([Problem(label, f"{row(i)} 列「value」", f"{rule}（{v:,.0f} > {d:,.0f}）")
+                         for i, v, d in zip(joined.loc[over, "index"], joined.loc[over, "value"],
+                                            joined.loc[over, "value_den"])], label, rule)
+    return out
+
+
+def _with_years(measures: pd.DataFrame) -> pd.DataFrame:
+    """Add Timestamp periods, the fiscal year of each period and the premium year."""
+    out = measures.copy()
+    out["period"] = pd.to_datetime(out["period"], format="%Y-%m-%d")
+    out["fy"] = out["period"].dt.year.where(out["period"].dt.month >= 4, out["period"].dt.year - 1)
+    lagged = out["measure"].map(lambda m: MEASURES[m].premium_lag is not None)
+    pfy = out["premium_fy"].astype("Int64")
+    out["pfy"] = pfy.where(pfy.notna(), out["fy"].astype("Int64")).where(lagged, pd.NA).astype("Int64")
+    out["value"] = out["value"].astype("float64")
+    return out.reset_index(drop=True)
+

@@ -1,0 +1,81 @@
+"""One-off: turn ../shared/plan/kpi_catalog.csv into params/plan_fy2023.yaml.
+
+Kept so the catalogue's origin is reproducible; the YAML is the project's source of
+truth from then on (tests compare the two field by field).
+"""
+import csv
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = ROOT.parent / "shared" / "plan" / "kpi_catalog.csv"
+
+SECTIONS = [
+    ("national_pension", "国民年金（適用・収納）", "01_national_pension"),
+    ("employee_pension", "厚生年金保険（適用・事業所調査・徴収）", "02_employee_pension"),
+    ("benefits_consultation", "年金給付・年金相談", "03_benefits_consultation"),
+    ("records", "年金記録", "04_records"),
+    ("information", "情報提供・年金委員", None),
+    ("online", "オンラインビジネスモデル", None),
+    ("organisation", "組織・働き方改革", None),
+]
+
+
+def number(text):
+    if text == "":
+        return None
+    value = float(text)
+    return int(value) if value.is_integer() and "." not in text else value
+
+
+def main() -> int:
+    rows = list(csv.DictReader(CATALOG.open(encoding="utf-8")))
+    kpis = []
+    for r in rows:
+        kpi = {
+            "id": r["kpi_id"],
+            "section": r["section"],
+            "name_ja": r["name_ja"],
+            "name_en": r["name_en"],
+            "unit": r["unit"],
+            "numerator": r["numerator"] or None,
+            "denominator": r["denominator"] or None,
+            "aggregation": r["aggregation"],
+            "direction": r["direction"],
+            "target": {"rule": r["target_rule"], "value": number(r["target_value"])},
+            "baseline": {
+                "value": number(r["baseline_value"]),
+                "period": r["baseline_period"] or None,
+                "note": r["baseline_note"] or None,
+            },
+            "plan_page": r["plan_page"],
+        }
+        if r["kpi_id"] == "NP06":
+            kpi["area"] = "47"
+        if r["kpi_id"] == "NP07":
+            kpi["derived"] = {"minuend": {"kpi": "NP04", "area": "00"},
+                              "subtrahend": {"kpi": "NP04", "area": "47"}}
+        kpis.append(kpi)
+    doc = {
+        "plan": {
+            "title": "日本年金機構 令和5年度計画",
+            "fiscal_year": 2023,
+            "source": "日本年金機構「令和5年度計画（案）の概要」（令和5年2月）",
+        },
+        "sections": [{"id": s, "name_ja": n, "notebook": nb} for s, n, nb in SECTIONS],
+        "kpis": kpis,
+    }
+    header = ("# 日本年金機構 令和5年度計画の KPI カタログ（kpi_catalog.csv から作成）。\n"
+              "# target.rule: above_prior_year / at_least_prior_year / at_least / below /\n"
+              "#   below_prior_year / track。area はその KPI が常に見る地域（沖縄県 = 47）。\n")
+    out = ROOT / "params" / "plan_fy2023.yaml"
+    out.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=1000),
+                   encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)} with {len(kpis)} KPIs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
