@@ -7,6 +7,7 @@ position where decoding failed. Nothing here writes to disk.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from pathlib import Path
@@ -35,6 +36,9 @@ def decode_text(data: bytes) -> tuple[str | None, str]:
     Returns:
         (text, encoding) or (None, reason) when the bytes are neither.
     """
+    if b"\x00" in data:  # UTF-16 and binary files: CP932 would "decode" them
+        position = data.index(b"\x00") + 1
+        return None, f"{position}バイト目"
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as utf8_error:
@@ -80,10 +84,22 @@ def read_table(path: Path, file_label: str) -> tuple[pd.DataFrame | None, list[P
     problems: list[Problem] = []
     if frame.empty:
         problems.append(Problem(file_label, "", "データ行がありません（見出し行だけです）"))
-    if not text.endswith(("\n", "\r")) and len(frame) and frame.iloc[-1].isna().any():
+    if _last_line_cut(text):
         problems.append(Problem(file_label, f"{len(frame) + 1}行目",
                                 "最後の行が途中で切れています（ファイルが不完全です）"))
     return frame, problems
+
+
+def _last_line_cut(text: str) -> bool:
+    """A file whose last line has no line break and fewer fields than the header was
+    cut short (pandas would silently fill the missing fields with blanks)."""
+    if text.endswith(("\n", "\r")):
+        return False
+    lines = text.splitlines()
+    if len(lines) < 2:
+        return False
+    header, last = next(csv.reader([lines[0]])), next(csv.reader([lines[-1]]), [])
+    return len(last) < len(header)
 
 
 def _parser_line(message: str) -> str:

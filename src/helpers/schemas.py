@@ -9,7 +9,7 @@ rows whose types are sound (pandera cannot compare a column that failed coercion
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pandera.pandas as pa
@@ -34,6 +34,8 @@ class TableSchema:
         checks: the pandera schema of value checks (on coerced data).
         key: columns that identify a row.
         labels: column -> Japanese label used in messages.
+        nullable: columns that may be empty.
+        rule_texts: wording of the table's own named checks.
     """
 
     name: str
@@ -41,6 +43,8 @@ class TableSchema:
     checks: pa.DataFrameSchema
     key: list[str]
     labels: dict[str, str]
+    nullable: tuple[str, ...] = ()
+    rule_texts: dict[str, str] = field(default_factory=dict)
 
     def type_schema(self) -> pa.DataFrameSchema:
         """Pass one: every column present, no other column, types coercible."""
@@ -61,6 +65,7 @@ AREAS = TableSchema(
     ),
     key=["area_code"],
     labels={"area_code": "地域コード", "name_ja": "名称", "level": "階層", "parent_code": "上位コード"},
+    nullable=("parent_code",),
 )
 
 MEASURE_ROWS = TableSchema(
@@ -90,14 +95,15 @@ MEASURE_ROWS = TableSchema(
         "premium_fy": "保険料年度",
         "value": "値",
     },
+    nullable=("premium_fy",),
 )
-
-_NULLABLE = {("areas", "parent_code"), ("measures", "premium_fy")}
 
 
 def _rule_text(check: str, column: str, table: TableSchema) -> str:
     """Japanese wording of a pandera check name."""
     label = table.labels.get(column, column)
+    if check in table.rule_texts:
+        return table.rule_texts[check]
     if check.startswith("coerce_dtype") or check.startswith("dtype"):
         want = table.dtypes.get(column, "")
         kind = {"float64": "数値", "Int64": "整数（西暦年）"}.get(want, "文字列")
@@ -129,9 +135,12 @@ def _rule_text(check: str, column: str, table: TableSchema) -> str:
 def _group_failures(
     cases: pd.DataFrame, table: TableSchema, file_label: str, row_label: Callable[[int], str]
 ) -> list[Problem]:
+    """One message per broken row and rule; rules that span columns (duplicate keys,
+    table-wide checks) once per row, not once per column."""
     problems: list[Problem] = []
-    for check, column in _ordered_rules(cases):
-        rows = cases[(cases["check"] == check) & (_col(cases) == column)]
+    columns = _rule_columns(cases)
+    for check, column in dict.fromkeys(zip(cases["check"], columns)):
+        rows = cases[(cases["check"] == check) & (columns == column)]
         if check == "column_in_schema":
             for value in rows["failure_case"]:
                 problems.append(Problem(file_label, f"列「{value}」", "契約にない列です（列名の誤りか、余分な列）"))
@@ -144,10 +153,10 @@ def _group_failures(
         indexes = sorted({int(i) for i in rows["index"].dropna()})
         examples = {int(r["index"]): r["failure_case"] for _, r in rows.iterrows() if pd.notna(r["index"])}
         shown = indexes[:MAX_ROWS_PER_RULE]
-        where_col = f"列「{column}」" if check not in ("multiple_fields_uniqueness",) else ""
+        where_col = "" if column == "*" else f"列「{column}」"
         for i in shown:
             value = examples.get(i)
-            value_text = "" if value is None or pd.isna(value) else f"（値: {value}）"
+            value_text = "" if column == "*" or value is None or pd.isna(value) else f"（値: {value}）"
             problems.append(Problem(file_label, f"{row_label(i)} {where_col}".strip(),
                                     _rule_text(check, column, table) + value_text))
         if len(indexes) > len(shown):
@@ -157,19 +166,12 @@ def _group_failures(
     return problems
 
 
-def _col(cases: pd.DataFrame) -> pd.Series:
-    return cases["column"].astype(object).where(cases["column"].notna(), "")
-
-
-def _ordered_rules(cases: pd.DataFrame) -> list[tuple[str, str]]:
-    """Distinct (check, column) in a stable order; duplicate-key rules once per table."""
-    seen: list[tuple[str, str]] = []
-    for check, column in zip(cases["check"], _col(cases)):
-        if check == "multiple_fields_uniqueness":
-            column = "*"
-        if (check, column) not in seen:
-            seen.append((check, column))
-    return seen
+def _rule_columns(cases: pd.DataFrame) -> pd.Series:
+    """The column a failure belongs to, or '*' for checks of the whole table."""
+    column = cases["column"].astype(object).where(cases["column"].notna(), "")
+    table_wide = (cases["schema_context"] == "DataFrameSchema") & ~cases["check"].isin(
+        ["column_in_schema", "column_in_dataframe"])
+    return column.where(~table_wide, "*")
 
 
 def validate_frame(
@@ -207,7 +209,7 @@ def validate_frame(
     bad_rows = frame.attrs.pop("uncoercible", set())
     sound = frame.drop(index=list(bad_rows))
     for column in table.dtypes:
-        if (table.name, column) in _NULLABLE:
+        if column in table.nullable:
             continue
         missing = sound[column].isna()
         for i in list(sound.index[missing])[:MAX_ROWS_PER_RULE]:

@@ -1,0 +1,167 @@
+"""The KPI engine on a hand-made snapshot whose expected values are computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from snapshot_factory import AREAS, make_snapshot
+
+from helpers.kpi import KpiEngine
+from helpers.plan import load_plan
+from helpers.snapshot import load_snapshot
+
+ROWS = [
+    # NP08 (stock ratio): three Hokkaido offices where the mean of rates (46.67%) and the
+    # ratio of sums (400/1150 = 34.78%) differ, plus Okinawa.
+    ("2023-09-30", "01001", "autopay_payers", None, 90),
+    ("2023-09-30", "01001", "payers_total", None, 100),
+    ("2023-09-30", "01002", "autopay_payers", None, 10),
+    ("2023-09-30", "01002", "payers_total", None, 50),
+    ("2023-09-30", "01003", "autopay_payers", None, 300),
+    ("2023-09-30", "01003", "payers_total", None, 1000),
+    ("2023-09-30", "47001", "autopay_payers", None, 20),
+    ("2023-09-30", "47001", "payers_total", None, 100),
+    # EP02 (ytd over stock) and EP03 (flow) across the April boundary.
+    ("2023-03-31", "01001", "priority_covered", None, 80),
+    ("2023-03-31", "01001", "priority_total", None, 100),
+    ("2023-04-30", "01001", "priority_covered", None, 5),
+    ("2023-04-30", "01001", "priority_total", None, 60),
+    ("2023-05-31", "01001", "priority_covered", None, 12),
+    ("2023-05-31", "01001", "priority_total", None, 60),
+    ("2023-03-31", "01001", "inspections", None, 7),
+    ("2023-04-30", "01001", "inspections", None, 3),
+    ("2023-05-31", "01001", "inspections", None, 4),
+    # NP04 (現年度納付率): in-year rows, and the April cut-off rows that carry the
+    # premium year of the year before.
+    ("2021-09-30", "01001", "paid_months_current", None, 50),
+    ("2021-09-30", "01001", "due_months_current", None, 100),
+    ("2022-04-30", "01001", "paid_months_current", 2021, 160),
+    ("2022-04-30", "01001", "due_months_current", 2021, 240),
+    ("2022-09-30", "01001", "paid_months_current", None, 60),
+    ("2022-09-30", "01001", "due_months_current", None, 100),
+    ("2023-04-30", "01001", "paid_months_current", 2022, 180),
+    ("2023-04-30", "01001", "due_months_current", 2022, 240),
+    ("2023-09-30", "01001", "paid_months_current", None, 70),
+    ("2023-09-30", "01001", "due_months_current", None, 100),
+    # CB01 (flow ratio, at least 90%): 80% this half-year; earlier years gained 0 and 4
+    # points from September to March.
+    ("2021-09-30", "01001", "consultations_reserved", None, 82),
+    ("2021-09-30", "01001", "consultations", None, 100),
+    ("2022-03-31", "01001", "consultations_reserved", None, 90),
+    ("2022-03-31", "01001", "consultations", None, 100),
+    ("2022-09-30", "01001", "consultations_reserved", None, 85),
+    ("2022-09-30", "01001", "consultations", None, 100),
+    ("2023-03-31", "01001", "consultations_reserved", None, 85),
+    ("2023-03-31", "01001", "consultations", None, 100),
+    ("2023-09-30", "01001", "consultations_reserved", None, 80),
+    ("2023-09-30", "01001", "consultations", None, 100),
+]
+SEPT = dt.date(2023, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    folder = make_snapshot(tmp_path_factory.mktemp("snap") / "hand-2023-09-30", ROWS)
+    return KpiEngine(load_snapshot(folder), load_plan())
+
+
+def test_rate_is_ratio_of_sums_not_mean_of_rates(engine):
+    result = engine.evaluate("NP08", area="01", fiscal_year=2023, period=SEPT)
+    assert result.value == pytest.approx(100 * 400 / 1150)
+    assert result.value != pytest.approx(100 * (0.9 + 0.2 + 0.3) / 3)
+    assert (result.numerator, result.denominator) == (400, 1150)
+
+
+def test_areas_roll_up_through_the_hierarchy(engine):
+    assert engine.evaluate("NP08", area="R1", period=SEPT).value == pytest.approx(100 * 400 / 1150)
+    assert engine.evaluate("NP08", area="00", period=SEPT).value == pytest.approx(100 * 420 / 1250)
+    assert engine.evaluate("NP08", area="01002", period=SEPT).value == pytest.approx(20.0)
+
+
+def test_ytd_measure_restarts_in_april(engine):
+    april = engine.evaluate("EP02", area="01001", fiscal_year=2023, period=dt.date(2023, 4, 30))
+    may = engine.evaluate("EP02", area="01001", fiscal_year=2023, period=dt.date(2023, 5, 31))
+    march = engine.evaluate("EP02", area="01001", fiscal_year=2022, period=dt.date(2023, 3, 31))
+    assert april.value == pytest.approx(100 * 5 / 60)
+    assert may.value == pytest.approx(100 * 12 / 60)
+    assert march.value == pytest.approx(80.0)
+
+
+def test_flow_measure_sums_months_of_the_fiscal_year_only(engine):
+    may = engine.evaluate("EP03", area="01001", fiscal_year=2023, period=dt.date(2023, 5, 31))
+    assert may.value == 7  # April 3 + May 4; March's 7 belongs to FY2022
+
+
+def test_current_rate_reads_its_premium_year_and_april_cutoff(engine):
+    fy2022 = engine.evaluate("NP04", area="01001", fiscal_year=2022, period=dt.date(2023, 4, 30))
+    assert fy2022.value == pytest.approx(75.0)
+    assert fy2022.is_final
+    # the FY2023 rate at the end of April covers no premium month yet
+    fy2023_april = engine.value(engine.plan.kpi("NP04"), "01001", 2023, dt.date(2023, 4, 30))[0]
+    assert fy2023_april != fy2023_april  # NaN
+
+
+def test_prior_year_same_period_and_points(engine):
+    result = engine.evaluate("NP04", area="01001", fiscal_year=2023, period=SEPT)
+    assert result.value == pytest.approx(70.0)
+    assert result.prior_period == dt.date(2022, 9, 30)
+    assert result.prior_value == pytest.approx(60.0)
+    assert result.change == pytest.approx(10.0)
+
+
+def test_projection_from_earlier_build_up(engine):
+    result = engine.evaluate("NP04", area="01001", fiscal_year=2023, period=SEPT)
+    gains = [75.0 - 60.0, 100 * 160 / 240 - 50.0]  # FY2022 and FY2021, Sept to final
+    p = result.projection
+    assert p.years == (2022, 2021)
+    assert p.central == pytest.approx(70.0 + sum(gains) / 2)
+    assert p.low == pytest.approx(70.0 + min(gains))
+    assert p.high == pytest.approx(70.0 + max(gains))
+    assert p.year_end == dt.date(2024, 4, 30)
+    # target: above last year's final 75.0; even the low end (85.0) is above it
+    assert result.target == pytest.approx(75.0)
+    assert result.status == "達成見込み"
+
+
+def test_projection_below_fixed_target_is_miss(engine):
+    result = engine.evaluate("CB01", area="01001", fiscal_year=2023, period=SEPT)
+    assert result.value == pytest.approx(80.0)
+    p = result.projection
+    assert (p.low, p.central, p.high) == pytest.approx((80.0, 82.0, 84.0))
+    assert result.status == "未達"
+
+
+def test_year_end_status_is_final(engine):
+    result = engine.evaluate("NP04", area="01001", fiscal_year=2022, period=dt.date(2023, 4, 30))
+    assert result.target == pytest.approx(100 * 160 / 240)
+    assert result.status == "達成"
+    assert result.projection is None
+
+
+def test_track_kpis_are_for_reference(engine):
+    assert engine.evaluate("EP03", area="01001", period=dt.date(2023, 5, 31)).status == "参考"
+
+
+def test_fixed_area_kpi_ignores_scope(engine):
+    # NP06 always looks at Okinawa, which has no payment data in this snapshot
+    result = engine.evaluate("NP06", area="01001", fiscal_year=2023, period=SEPT)
+    assert result.area_code == "47"
+    assert not result.has_value
+
+
+def test_cp932_snapshot_loads(tmp_path):
+    folder = make_snapshot(tmp_path / "cp932-2023-09-30", ROWS[:8], encoding="cp932")
+    assert (folder / "areas.csv").read_bytes().find("沖縄県".encode("cp932")) > 0
+    snapshot = load_snapshot(folder)
+    assert snapshot.area("47")["name_ja"] == "沖縄県"
+    engine = KpiEngine(snapshot, load_plan())
+    assert engine.evaluate("NP08", area="47", period=SEPT).value == pytest.approx(20.0)
+
+
+def test_unknown_area_names_close_matches(engine):
+    from helpers.errors import WorkbookError
+
+    with pytest.raises(WorkbookError, match="近いもの: 47（沖縄県）"):
+        engine.snapshot.area("沖縄")
+    assert len(AREAS) == 9
