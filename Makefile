@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) ## create .venv and install the pinned packages
 
-report: $(STAMP) ## validate the sample snapshots and print the KPI table
+report: $(STAMP) ## rebuild and validate the sample snapshots, print the KPI table
+	$(BIN)/workbook sample
 	$(BIN)/workbook validate data/snapshots/sample-2023-09-30 data/snapshots/sample-2024-03-31
 	$(BIN)/workbook kpis --snapshot sample-2023-09-30
 
