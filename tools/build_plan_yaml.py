@@ -52,6 +52,8 @@ def main() -> int:
             },
             "plan_page": r["plan_page"],
         }
+        if r["kpi_id"] == "RC02":
+            kpi["decimals"] = 2  # the plan states 99.77%
         if r["kpi_id"] == "NP06":
             kpi["area"] = "47"
         if r["kpi_id"] == "NP07":
@@ -69,7 +71,8 @@ def main() -> int:
     }
     header = ("# 日本年金機構 令和5年度計画の KPI カタログ（kpi_catalog.csv から作成）。\n"
               "# target.rule: above_prior_year / at_least_prior_year / at_least / below /\n"
-              "#   below_prior_year / track。area はその KPI が常に見る地域（沖縄県 = 47）。\n")
+              "#   below_prior_year / track。area はその KPI が常に見る地域（沖縄県 = 47）。\n"
+              "# decimals は計画が示す小数の桁（省略時は率1桁、件数0桁）。\n")
     out = ROOT / "params" / "plan_fy2023.yaml"
     out.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=1000),
                    encoding="utf-8")

@@ -33,12 +33,13 @@ def format_value(kpi: Kpi, value: float) -> str:
     """
     if value is None or math.isnan(value):
         return _DASH
+    digits = kpi.precision
     if kpi.unit == "percent":
-        return f"{value:.1f}%"
+        return f"{value:.{digits}f}%"
     if kpi.unit == "points":
-        return f"{value:.1f}ポイント"
+        return f"{value:.{digits}f}ポイント"
     if kpi.unit == "minutes":
-        return f"{value:.1f}分"
+        return f"{value:.{digits}f}分"
     if kpi.unit == "yen":
         return f"{value / 1e8:,.0f}億円"
     return format_count(value, kpi.unit_label)
@@ -53,12 +54,13 @@ def format_change(kpi: Kpi, change: float) -> str:
     """
     if change is None or math.isnan(change):
         return _DASH
-    sign = "+" if round(change, 1) >= 0 else "-"
+    digits = kpi.precision
+    sign = "+" if round(change, digits) >= 0 else "-"
     magnitude = abs(change)
     if kpi.unit in ("percent", "points"):
-        return f"{sign}{magnitude:.1f}ポイント"
+        return f"{sign}{magnitude:.{digits}f}ポイント"
     if kpi.unit == "minutes":
-        return f"{sign}{magnitude:.1f}分"
+        return f"{sign}{magnitude:.{digits}f}分"
     if kpi.unit == "yen":
         return f"{sign}{magnitude / 1e8:,.0f}億円"
     return sign + format_count(magnitude, kpi.unit_label)

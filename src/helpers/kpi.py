@@ -78,17 +78,12 @@ class KpiResult:
         return not math.isnan(self.value)
 
 
-def _precision(kpi: Kpi) -> int:
-    """Decimals at which the plan states the KPI (rates 1, counts 0)."""
-    return 1 if kpi.unit in ("percent", "points", "minutes") else 0
-
-
 def meets_target(kpi: Kpi, value: float, target: float | None) -> bool | None:
     """Whether `value` meets the KPI's rule against a resolved `target`, compared at the
     precision the plan states figures in (rates to 0.1 point)."""
     if target is None or math.isnan(value) or math.isnan(target):
         return None
-    digits = _precision(kpi)
+    digits = kpi.precision
     v, t = round(value, digits), round(target, digits)
     rule = kpi.target_rule
     if rule in ("above_prior_year",):

@@ -70,6 +70,15 @@ class Kpi:
     plan_page: str
     area: str | None = None
     derived: dict | None = None
+    decimals: int | None = None
+
+    @property
+    def precision(self) -> int:
+        """Decimals the plan states the KPI in: `decimals` if given (99.77% for
+        RC02), else one for rates and minutes, none for counts."""
+        if self.decimals is not None:
+            return self.decimals
+        return 1 if self.unit in ("percent", "points", "minutes") else 0
 
     @property
     def is_rate(self) -> bool:
@@ -232,6 +241,7 @@ def _parse_kpi(raw, i: int, label: str, section_ids: set[str], problems: list[Pr
         baseline_period=None if baseline.get("period") is None else str(baseline.get("period")),
         baseline_note=baseline.get("note"), plan_page=str(raw["plan_page"]),
         area=None if raw.get("area") is None else str(raw["area"]), derived=raw.get("derived"),
+        decimals=None if raw.get("decimals") is None else int(raw["decimals"]),
     )
 
 
