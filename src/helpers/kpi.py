@@ -95,6 +95,57 @@ def meets_target(kpi: Kpi, value: float, target: float | None) -> bool | None:
     return None
 
 
+class _Cube:
+    """One measure as a matrix: rows are (period, fiscal year, premium year), columns
+    the areas it is reported at. Row keys are plain integer arrays so that selecting a
+    fiscal-year window costs microseconds."""
+
+    def __init__(self, measure: str, periods: np.ndarray, fys: np.ndarray, pfys: np.ndarray,
+                 matrix: np.ndarray, columns: dict[str, int]):
+        self.spec = MEASURES[measure]
+        self.periods, self.fys, self.pfys = periods, fys, pfys
+        self.matrix = matrix
+        self.columns = columns
+
+    @classmethod
+    def build_all(cls, measures: pd.DataFrame) -> dict[str, _Cube]:
+        """Every measure's matrix in one pass over the long table."""
+        days = measures["period"].to_numpy(dtype="datetime64[D]").astype("int64")
+        pfys = measures["pfy"].fillna(-1).to_numpy(dtype="int64")
+        fys = measures["fy"].to_numpy(dtype="int64")
+        values = measures["value"].to_numpy(dtype="float64")
+        areas = measures["area_code"].to_numpy()
+        cubes = {}
+        for measure, positions in measures.groupby("measure", sort=True).indices.items():
+            keys = np.stack([days[positions], pfys[positions]], axis=1)
+            unique_keys, row = np.unique(keys, axis=0, return_inverse=True)
+            codes, col = np.unique(areas[positions], return_inverse=True)
+            matrix = np.zeros((len(unique_keys), len(codes)))
+            np.add.at(matrix, (row.ravel(), col.ravel()), values[positions])
+            first = positions[np.unique(row.ravel(), return_index=True)[1]]
+            cubes[measure] = cls(measure, unique_keys[:, 0], fys[first], unique_keys[:, 1], matrix,
+                                 {str(code): i for i, code in enumerate(codes)})
+        return cubes
+
+    def window(self, fiscal_year: int, period: dt.date) -> np.ndarray | None:
+        """The rows that make up the measure for a measurement year up to `period`,
+        already added up by kind (a single row), or None when there are none."""
+        day = np.datetime64(period, "D").astype("int64")
+        lag = self.spec.premium_lag
+        if lag is not None:
+            cutoff = np.datetime64(month_end(fiscal_year + 1, 4), "D").astype("int64")
+            mask = (self.pfys == fiscal_year - lag) & (self.periods <= min(day, cutoff))
+        else:
+            mask = (self.fys == fiscal_year) & (self.periods <= day)
+        if not mask.any():
+            return None
+        if self.spec.kind == "flow":
+            return self.matrix[mask].sum(axis=0, keepdims=True)
+        rows = np.flatnonzero(mask)
+        last = rows[np.argmax(self.periods[rows])]
+        return self.matrix[last:last + 1]
+
+
 class KpiEngine:
     """Evaluates the plan's KPIs on one snapshot.
 
@@ -106,55 +157,49 @@ class KpiEngine:
     def __init__(self, snapshot: Snapshot, plan: Plan):
         self.snapshot = snapshot
         self.plan = plan
-        self._cubes: dict[str, tuple[pd.DataFrame, np.ndarray, dict[str, int]]] = {}
-        self._area_sums: dict[tuple[str, str], np.ndarray | None] = {}
+        self._cubes: dict[str, _Cube] = {}
+        self._area_columns: dict[tuple[str, str], list[int] | None] = {}
 
     # --- base measures -------------------------------------------------------------
-    def _cube(self, measure: str):
-        if measure not in self._cubes:
-            rows = self.snapshot.measures[self.snapshot.measures["measure"] == measure]
-            key = rows[["period", "fy", "pfy"]].copy()
-            key["pfy"] = key["pfy"].fillna(-1)
-            wide = rows.assign(pfy=key["pfy"]).pivot_table(
-                index=["period", "fy", "pfy"], columns="area_code", values="value", aggfunc="sum")
-            index = wide.index.to_frame(index=False)
-            columns = {code: i for i, code in enumerate(wide.columns)}
-            self._cubes[measure] = (index, np.nan_to_num(wide.to_numpy(dtype="float64")), columns)
+    def _cube(self, measure: str) -> _Cube:
+        if not self._cubes:
+            self._cubes = _Cube.build_all(self.snapshot.measures)
+        if measure not in self._cubes:  # a measure the snapshot has no rows of
+            self._cubes[measure] = _Cube(measure, *(np.zeros(0, dtype="int64"),) * 3,
+                                         np.zeros((0, 0)), {})
         return self._cubes[measure]
 
-    def _area_vector(self, measure: str, area: str) -> np.ndarray | None:
-        """Per-row totals of a measure for an area, or None if not reported there."""
+    def _columns(self, measure: str, area: str) -> list[int] | None:
+        """Matrix columns that make up an area, or None if the measure is not there."""
         key = (measure, area)
-        if key not in self._area_sums:
-            index, matrix, columns = self._cube(measure)
-            if area in columns:
-                cols = [columns[area]]
+        if key not in self._area_columns:
+            cube = self._cube(measure)
+            if area in cube.columns:
+                cols = [cube.columns[area]]
             elif MEASURES[measure].level == "office":
-                cols = [columns[c] for c in self.snapshot.offices_under(area) if c in columns]
+                cols = [cube.columns[c] for c in self.snapshot.offices_under(area) if c in cube.columns]
             else:
                 cols = []
-            self._area_sums[key] = matrix[:, cols].sum(axis=1) if cols else None
-        return self._area_sums[key]
+            self._area_columns[key] = cols or None
+        return self._area_columns[key]
 
     def measure_value(self, measure: str, area: str, fiscal_year: int, period: dt.date) -> float:
         """A base measure for an area, measurement year and period, added up by kind."""
-        vector = self._area_vector(measure, area)
-        if vector is None:
+        cols = self._columns(measure, area)
+        if cols is None:
             return math.nan
-        index, _, _ = self._cube(measure)
-        spec = MEASURES[measure]
-        stamp = pd.Timestamp(period)
-        if spec.premium_lag is not None:
-            cutoff = pd.Timestamp(month_end(fiscal_year + 1, 4))
-            mask = (index["pfy"] == fiscal_year - spec.premium_lag) & (index["period"] <= min(stamp, cutoff))
-        else:
-            mask = (index["fy"] == fiscal_year) & (index["period"] <= stamp)
-        if not mask.any():
+        row_values = self._cube(measure).window(fiscal_year, period)
+        if row_values is None:
             return math.nan
-        values = vector[mask.to_numpy()]
-        if spec.kind == "flow":
-            return float(values.sum())
-        return float(values[int(np.argmax(index.loc[mask, "period"].to_numpy()))])
+        return float(row_values[:, cols].sum())
+
+    def measure_by_area(self, measure: str, fiscal_year: int, period: dt.date) -> pd.Series:
+        """A base measure for every area it is reported at (offices, or 全国), by kind."""
+        cube = self._cube(measure)
+        values = cube.window(fiscal_year, period)
+        if values is None:
+            return pd.Series(np.nan, index=list(cube.columns), dtype="float64")
+        return pd.Series(values.sum(axis=0), index=list(cube.columns), dtype="float64")
 
     # --- KPI values ------------------------------------------------------------------
     def year_end(self, kpi: Kpi, fiscal_year: int) -> dt.date:
