@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install report test sample lock clean
+.PHONY: help install report test notebooks sample lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -23,8 +23,11 @@ report: $(STAMP) ## rebuild and validate the sample snapshots, print the KPI tab
 	$(BIN)/workbook validate data/snapshots/sample-2023-09-30 data/snapshots/sample-2024-03-31
 	$(BIN)/workbook kpis --snapshot sample-2023-09-30
 
-test: $(STAMP) ## run every test
-	$(BIN)/python -m pytest
+test: $(STAMP) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/)
+	$(BIN)/python -m pytest --nbval
+
+notebooks: $(STAMP) ## re-execute the committed notebooks in place after an intended change
+	$(BIN)/workbook notebooks
 
 sample: $(STAMP) ## regenerate the bundled sample snapshots (deterministic)
 	$(BIN)/workbook sample

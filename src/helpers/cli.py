@@ -96,6 +96,14 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from helpers.execute import refresh_notebooks
+
+    for path in refresh_notebooks(args.names or None):
+        print(f"実行して保存しました: {paths.display_path(path)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs test)."""
     parser = argparse.ArgumentParser(
@@ -117,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--fiscal-year", type=int, help="年度（西暦、既定: スナップショットの年度）")
     kpis.add_argument("--section", help="区分（national_pension など）")
     kpis.set_defaults(func=_cmd_kpis)
+
+    notebooks = sub.add_parser("notebooks", help="notebooks/ のノートブックを既定のパラメータで実行し直して保存する")
+    notebooks.add_argument("names", nargs="*", help="ノートブック名（例: 01_national_pension。既定: すべて）")
+    notebooks.set_defaults(func=_cmd_notebooks)
     return parser
 
 

@@ -34,6 +34,12 @@ class Problem:
 class WorkbookError(Exception):
     """An expected problem; its message is shown to the analyst as it is."""
 
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows these lines instead of a traceback, so that a wrong parameter
+        in a notebook reads as one short message, not a trace through pandas."""
+        lines = str(self).splitlines() or [""]
+        return [f"エラー: {lines[0]}", *lines[1:]]
+
 
 class InvalidInput(WorkbookError):
     """A file broke one or more rules of its contract; all problems are listed."""

@@ -357,7 +357,10 @@ def _priority(b: _Builder, o: _Offices) -> None:
                   _numerators(listed, share * (1 + pace), int(round(covered))))
 
 
-_COLLECTION_SHAPE = [2.6, 2.0, 1.6, 1.35, 1.15, 1.0, 0.85, 0.7, 0.55, 0.4, 0.22, 0.0]
+# Gap of the cumulative collection rate to year end, relative to September's. April is
+# low because the assessed amount already holds the arrears carried in, so that the
+# arrears stock starts the year near where the last one ended.
+_COLLECTION_SHAPE = [7.6, 3.8, 2.4, 1.7, 1.3, 1.0, 0.85, 0.7, 0.55, 0.4, 0.22, 0.0]
 
 
 def _collection(b: _Builder, o: _Offices, prefix: str, new: dict[int, float], carried: float,

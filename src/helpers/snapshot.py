@@ -333,7 +333,7 @@ def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict,
     problems += _limited([Problem(label, f"{row(i)} 列「area_code」", f"{rule}（値: {c}）")
                           for i, c in good.loc[unknown, "area_code"].items()], label, rule)
     known = good[~unknown & good["measure"].isin(MEASURES)]
-    want_level = known["measure"].map(lambda m: MEASURES[m].level)
+    want_level = known["measure"].map({n: m.level for n, m in MEASURES.items()})
     wrong = known["area_code"].map(levels) != want_level
     rule = "この指標はこの階層の地域では計上しません"
     problems += _limited([Problem(label, f"{row(i)} 列「area_code」",
@@ -347,7 +347,7 @@ def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict,
 
 
 def _check_premium_years(known: pd.DataFrame, dates: pd.Series, label: str, row) -> list[Problem]:
-    lags = known["measure"].map(lambda m: MEASURES[m].premium_lag)
+    lags = known["measure"].map({n: m.premium_lag for n, m in MEASURES.items()}).astype("Float64")
     fy = dates.dt.year.where(dates.dt.month >= 4, dates.dt.year - 1)
     has_pfy = known["premium_fy"].notna()
     out: list[Problem] = []
@@ -397,7 +397,7 @@ def _with_years(measures: pd.DataFrame) -> pd.DataFrame:
     out = measures.copy()
     out["period"] = pd.to_datetime(out["period"], format="%Y-%m-%d")
     out["fy"] = out["period"].dt.year.where(out["period"].dt.month >= 4, out["period"].dt.year - 1)
-    lagged = out["measure"].map(lambda m: MEASURES[m].premium_lag is not None)
+    lagged = out["measure"].map({n: m.premium_lag is not None for n, m in MEASURES.items()}).astype(bool)
     pfy = out["premium_fy"].astype("Int64")
     out["pfy"] = pfy.where(pfy.notna(), out["fy"].astype("Int64")).where(lagged, pd.NA).astype("Int64")
     out["value"] = out["value"].astype("float64")

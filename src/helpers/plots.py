@@ -1,0 +1,253 @@
+"""Charts in one house style, with Japanese text that renders.
+
+Figure builders return a `matplotlib.figure.Figure` made without pyplot, so nothing is
+shown twice in a notebook and nothing leaks between figures; the notebook displays the
+returned figure. The Japanese font is IPAex Gothic from matplotlib-fontja (the
+maintained fork of japanize-matplotlib), applied after seaborn's theme because the
+theme resets the font.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import matplotlib
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = [
+    "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking",
+    "scatter_levels", "line_series", "funnel_bars", "month_labels",
+]
+
+PALETTE = {
+    "this": "#1f4e79",  # this fiscal year
+    "last": "#8c8c8c",  # last fiscal year
+    "older": "#c8c8c8",
+    "target": "#c0392b",
+    "band": "#9ecae1",
+    "accent": "#e67e22",
+    "ok": "#2e7d32",
+}
+
+
+def use_report_style() -> None:
+    """Seaborn's white grid, then the Japanese font, with sizes readable in HTML."""
+    import matplotlib_fontja
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    matplotlib_fontja.japanize()
+    matplotlib.rcParams.update({
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "axes.titlesize": 12,
+        "axes.labelsize": 10,
+        "xtick.labelsize": 9,
+        "ytick.labelsize": 9,
+        "legend.fontsize": 9,
+        "axes.unicode_minus": False,  # IPAex has no U+2212; a hyphen avoids a missing glyph
+        "svg.hashsalt": "workbook",
+    })
+    _register_png_display()
+
+
+def _register_png_display() -> None:
+    """Show returned Figures as PNG in a notebook. The figures are made without
+    pyplot, so the inline backend's hook never runs; register the formatter here."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+    except ImportError:  # plain Python: nothing to display
+        return
+    shell = get_ipython()
+    if shell is not None:
+        select_figure_formats(shell, {"png"})
+
+
+def new_figure(width: float = 9.0, height: float = 4.0, ncols: int = 1, nrows: int = 1):
+    """A Figure (not registered with pyplot) and its axes."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def _month_axis(ax, labels: Sequence[str]) -> None:
+    """Month ends as short numbers ('4' … '3', '翌4'), the axis says 月末."""
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels([label.replace("月末", "") for label in labels], rotation=0)
+    ax.set_xlabel("月末")
+
+
+def _number(value: float, _position=None) -> str:
+    """Axis numbers: thousands separated, no scientific notation."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.6g}"
+
+
+def year_lines(
+    lines: dict[str, pd.Series], *, title: str, unit: str, target: float | None = None,
+    target_label: str | None = None, projection: tuple[float, float, float] | None = None,
+    x_labels: Sequence[str] | None = None, ax=None,
+) -> Figure | None:
+    """Month-by-month lines of several fiscal years on one axis (this year emphasised).
+
+    Args:
+        lines: label -> values indexed 0..n (month position within the fiscal year);
+            the first entry is this year.
+        projection: (low, central, high) at the last position of the axis.
+    """
+    fig = None
+    if ax is None:
+        fig, axes = new_figure()
+        ax = axes[0][0]
+    colors = [PALETTE["this"], PALETTE["last"], PALETTE["older"], PALETTE["older"]]
+    for (label, values), color in zip(lines.items(), colors):
+        ax.plot(values.index, values.to_numpy(dtype=float), marker="o", markersize=3, color=color,
+                linewidth=2.2 if color == PALETTE["this"] else 1.4, label=label)
+    if target is not None and not math.isnan(target):
+        ax.axhline(target, color=PALETTE["target"], linestyle="--", linewidth=1.2,
+                   label=target_label or "目標")
+    if projection is not None and x_labels is not None:
+        low, central, high = projection
+        x = len(x_labels) - 1
+        ax.errorbar([x], [central], yerr=[[central - low], [high - central]], fmt="D",
+                    color=PALETTE["accent"], capsize=4, label="年度末見込み（幅）")
+    if x_labels is not None:
+        _month_axis(ax, x_labels)
+    ax.set_title(title)
+    ax.set_ylabel(unit)
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(_number))
+    ax.legend(loc="best", frameon=False)
+    return fig
+
+
+def kpi_panels(panels: list[dict], ncols: int = 2) -> Figure:
+    """Small multiples: one panel per KPI (see `year_lines` for a panel's keys)."""
+    nrows = max(1, math.ceil(len(panels) / ncols))
+    fig, axes = new_figure(width=5.2 * ncols, height=3.2 * nrows, ncols=ncols, nrows=nrows)
+    flat = [ax for row in axes for ax in row]
+    for ax, panel in zip(flat, panels):
+        year_lines(ax=ax, **panel)
+    for ax in flat[len(panels):]:
+        ax.set_visible(False)
+    return fig
+
+
+def bar_ranking(values: pd.Series, *, title: str, unit: str, reference: float | None = None,
+                reference_label: str = "全国", highlight: Sequence[str] = ()) -> Figure:
+    """Horizontal bars sorted from high to low, with a reference line (e.g. 全国)."""
+    ordered = values.dropna().sort_values()
+    height = max(3.0, 0.22 * len(ordered) + 1.0)
+    fig, axes = new_figure(width=8.0, height=height)
+    ax = axes[0][0]
+    colors = [PALETTE["accent"] if name in highlight else PALETTE["this"] for name in ordered.index]
+    ax.barh(range(len(ordered)), ordered.to_numpy(), color=colors)
+    ax.set_yticks(range(len(ordered)))
+    ax.set_yticklabels(ordered.index)
+    if reference is not None and not math.isnan(reference):
+        ax.axvline(reference, color=PALETTE["target"], linestyle="--", linewidth=1.2,
+                   label=f"{reference_label} {reference:.1f}")
+        ax.legend(loc="lower right", frameon=False)
+    low = float(np.nanmin(ordered.to_numpy())) if len(ordered) else 0.0
+    ax.set_xlim(left=max(0.0, math.floor(low / 5) * 5 - 5))
+    ax.set_title(title)
+    ax.set_xlabel(unit)
+    return fig
+
+
+def scatter_levels(frame: pd.DataFrame, *, x: str, y: str, title: str, xlabel: str, ylabel: str,
+                   groups: str | None = None, reference: float | None = None) -> Figure:
+    """Scatter of areas (e.g. office size against rate), coloured by group."""
+    fig, axes = new_figure(width=8.0, height=4.5)
+    ax = axes[0][0]
+    if groups:
+        colors = [PALETTE["this"], PALETTE["accent"], PALETTE["target"], PALETTE["ok"]]
+        for (name, part), color in zip(frame.groupby(groups, sort=True), colors):
+            ax.scatter(part[x], part[y], s=14, alpha=0.8, color=color, label=name)
+        ax.legend(loc="best", frameon=False)
+    else:
+        ax.scatter(frame[x], frame[y], s=14, alpha=0.8, color=PALETTE["this"])
+    if reference is not None:
+        ax.axhline(reference, color=PALETTE["target"], linestyle="--", linewidth=1.0)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_minor_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return fig
+
+
+def line_series(series: dict[str, pd.Series], *, title: str, unit: str,
+                marks: dict[str, float] | None = None, shade: tuple | None = None,
+                secondary: dict[str, pd.Series] | None = None, secondary_unit: str = "") -> Figure:
+    """Lines over time (dates or years on x), optional shaded span and marked points.
+
+    Args:
+        marks: label -> x value to annotate with a vertical line.
+        shade: (x_from, x_to, label) to shade.
+        secondary: lines drawn on a right-hand axis.
+    """
+    fig, axes = new_figure()
+    ax = axes[0][0]
+    colors = [PALETTE["this"], PALETTE["last"], PALETTE["accent"], PALETTE["ok"]]
+    for (label, values), color in zip(series.items(), colors):
+        ax.plot(values.index, values.to_numpy(dtype=float), marker="o", markersize=3, color=color,
+                label=label)
+    if shade:
+        ax.axvspan(shade[0], shade[1], color=PALETTE["band"], alpha=0.25, label=shade[2])
+    for label, xv in (marks or {}).items():
+        ax.axvline(xv, color=PALETTE["target"], linestyle=":", linewidth=1.0)
+        ax.annotate(label, (xv, ax.get_ylim()[1]), fontsize=8, ha="left", va="top")
+    ax.set_title(title)
+    ax.set_ylabel(unit)
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(_number))
+    handles, labels = ax.get_legend_handles_labels()
+    if secondary:
+        ax2 = ax.twinx()
+        for label, values in secondary.items():
+            ax2.plot(values.index, values.to_numpy(dtype=float), color=PALETTE["target"],
+                     linestyle="--", linewidth=1.2, label=label)
+        ax2.set_ylabel(secondary_unit)
+        ax2.grid(False)
+        h2, l2 = ax2.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False)
+    return fig
+
+
+def funnel_bars(stages: pd.DataFrame, *, title: str, unit: str) -> Figure:
+    """Grouped bars: stages (rows) by year (columns), e.g. 最終催告状 → 督促 → 差押."""
+    fig, axes = new_figure(width=8.0, height=4.0)
+    ax = axes[0][0]
+    n_years = len(stages.columns)
+    width = 0.8 / max(n_years, 1)
+    colors = [PALETTE["older"], PALETTE["last"], PALETTE["this"]][-n_years:]
+    for j, (year, color) in enumerate(zip(stages.columns, colors)):
+        xs = np.arange(len(stages)) + (j - (n_years - 1) / 2) * width
+        bars = ax.bar(xs, stages[year].to_numpy(dtype=float), width=width, color=color, label=str(year))
+        ax.bar_label(bars, labels=[f"{v:,.0f}" for v in stages[year]], fontsize=7, padding=2)
+    ax.set_xticks(range(len(stages)))
+    ax.set_xticklabels(stages.index)
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_title(title)
+    ax.set_ylabel(unit)
+    ax.legend(frameon=False)
+    return fig
+
+
+def month_labels(fiscal_year: int, first: dt.date, count: int) -> list[str]:
+    """'5月末', '6月末', ... for `count` month ends from `first` (April cut-off: '翌4月末')."""
+    labels = []
+    for k in range(count):
+        index = first.year * 12 + first.month - 1 + k
+        year, month = divmod(index, 12)
+        month += 1
+        labels.append("翌4月末" if (month == 4 and year == fiscal_year + 1) else f"{month}月末")
+    return labels

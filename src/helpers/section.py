@@ -1,0 +1,254 @@
+"""What a section notebook needs, in a few calls: open the section for its parameters
+(with Japanese errors for a wrong snapshot, plan, scope or year), then header, KPI
+table, KPI charts, narrative, provenance and a machine-readable record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+from IPython.display import Markdown
+
+from helpers import breakdowns, narrative, plots
+from helpers.contract import LEVEL_LABELS
+from helpers.era import fiscal_year_label, month_end_label
+from helpers.errors import WorkbookError
+from helpers.formatting import format_change, format_target, format_value
+from helpers.kpi import KpiEngine, KpiResult
+from helpers.paths import display_path, resolve
+from helpers.plan import Kpi, Plan, load_plan
+from helpers.snapshot import Snapshot, load_snapshot
+from helpers.tables import Table, styled
+
+__all__ = ["SectionReport", "open_section", "SCORECARD"]
+
+SCORECARD = "scorecard"
+_CACHE: dict[tuple, tuple[Snapshot, Plan, KpiEngine]] = {}
+
+
+@dataclass
+class SectionReport:
+    """One section (or the scorecard) for one snapshot, scope and fiscal year."""
+
+    section_id: str
+    snapshot: Snapshot
+    plan: Plan
+    engine: KpiEngine
+    scope: str
+    fiscal_year: int
+    plan_file: str
+    _results: list[KpiResult] | None = field(default=None, repr=False)
+
+    # --- facts -----------------------------------------------------------------------
+    @property
+    def area(self) -> pd.Series:
+        """The scope's area row."""
+        return self.snapshot.area(self.scope)
+
+    @property
+    def scope_name(self) -> str:
+        """'全国', '沖縄県', '沖縄第1事務所' ..."""
+        return str(self.area["name_ja"])
+
+    @property
+    def level(self) -> str:
+        """national, region, prefecture or office."""
+        return str(self.area["level"])
+
+    @property
+    def section_name(self) -> str:
+        """The plan's Japanese name of the section."""
+        if self.section_id == SCORECARD:
+            return "スコアカード（全指標）"
+        return self.plan.section(self.section_id).name_ja
+
+    @property
+    def kpis(self) -> list[Kpi]:
+        """The section's KPIs (all of them for the scorecard)."""
+        if self.section_id == SCORECARD:
+            return list(self.plan.kpis)
+        return self.plan.kpis_of(self.section_id)
+
+    @property
+    def period(self) -> dt.date:
+        """The month end the report is about."""
+        return min(self.snapshot.as_of, dt.date(self.fiscal_year + 1, 3, 31))
+
+    @property
+    def as_of_label(self) -> str:
+        """'令和5年9月末'."""
+        return month_end_label(self.period)
+
+    @property
+    def results(self) -> list[KpiResult]:
+        """Every KPI of the section evaluated for the scope, in catalogue order."""
+        if self._results is None:
+            self._results = [self.engine.evaluate(k, self.scope, self.fiscal_year) for k in self.kpis]
+        return self._results
+
+    def result(self, kpi_id: str) -> KpiResult:
+        """One KPI's result."""
+        return next(r for r in self.results if r.kpi.id == kpi_id)
+
+    # --- blocks ----------------------------------------------------------------------
+    def header(self) -> Markdown:
+        """Section, as-of date in 令和, scope, and a notice when the data is synthetic."""
+        level = LEVEL_LABELS[self.level]
+        lines = [
+            f"**{self.plan.title}　{self.section_name}**",
+            "",
+            f"- 基準日: {self.as_of_label}（{fiscal_year_label(self.fiscal_year)}）",
+            f"- 範囲: {self.scope_name}（{level}、コード {self.scope}）",
+            f"- データ: スナップショット `{self.snapshot.id}`（出所: {self.snapshot.source}）",
+        ]
+        if self.snapshot.is_sample:
+            lines += ["", "> **注意: これは合成サンプルデータです。** 全国計は公表値に合わせて調整して"
+                          "いますが、年金事務所は架空であり、実際の事務所の実績ではありません。"]
+        return Markdown("\n".join(lines))
+
+    def kpi_frame(self, results: list[KpiResult] | None = None) -> pd.DataFrame:
+        """The KPI table as display text: value, 前年同期比, target, status, projection."""
+        rows = []
+        for r in results or self.results:
+            kpi = r.kpi
+            projection = "—"
+            if r.projection:
+                p = r.projection
+                projection = (f"{format_value(kpi, p.central)}（{format_value(kpi, p.low)}～"
+                              f"{format_value(kpi, p.high)}）")
+            rows.append({
+                "ID": kpi.id,
+                "指標": kpi.name_ja,
+                "実績": format_value(kpi, r.value),
+                "時点": narrative.period_phrase(r) if r.has_value else "—",
+                "前年同期": format_value(kpi, r.prior_value),
+                "前年同期比": format_change(kpi, r.change),
+                "目標": format_target(kpi, r.target),
+                "判定": r.status or "—",
+                "年度末見込み（幅）": projection,
+                "計画": kpi.plan_page,
+            })
+        return pd.DataFrame(rows)
+
+    def kpi_table(self) -> Table:
+        """The section's KPIs as a styled table."""
+        caption = f"{self.section_name}の指標（{self.scope_name}、{self.as_of_label}現在）"
+        return styled(self.kpi_frame(), uuid=f"{self.section_id}-kpis", caption=caption,
+                      status_column="判定", right_align=("実績", "前年同期", "前年同期比"))
+
+    def kpi_panel(self, kpi: Kpi, result: KpiResult | None = None) -> dict:
+        """One KPI's chart panel: this year against earlier years, target, projection."""
+        result = result or self.result(kpi.id)
+        area = kpi.area or self.scope
+        lines, labels = breakdowns.year_lines_data(self.engine, kpi, area, self.fiscal_year)
+        target = result.target
+        projection = None
+        if result.projection is not None:
+            p = result.projection
+            projection = (p.low, p.central, p.high)
+        unit = kpi.unit_label
+        target_label = f"目標: {format_target(kpi, target)}"
+        if kpi.unit == "yen":  # amounts read in 億円 on a chart
+            unit = "億円"
+            lines = {label: values / 1e8 for label, values in lines.items()}
+            target = None if target is None else target / 1e8
+            projection = None if projection is None else tuple(v / 1e8 for v in projection)
+        return {
+            "lines": lines,
+            "title": f"{kpi.id} {kpi.name_ja}",
+            "unit": unit,
+            "target": target if kpi.target_rule != "track" else None,
+            "target_label": target_label,
+            "projection": projection,
+            "x_labels": labels,
+        }
+
+    def kpi_charts(self, kpi_ids: list[str] | None = None):
+        """Small multiples, one panel per KPI (those with data in the scope)."""
+        wanted = [r for r in self.results if (kpi_ids is None or r.kpi.id in kpi_ids)]
+        panels = [self.kpi_panel(r.kpi, r) for r in wanted if r.has_value or r.kpi.derived]
+        panels = [p for p in panels if p["lines"]]
+        if not panels:
+            return Markdown("この範囲には図示できる指標がありません。")
+        return plots.kpi_panels(panels, ncols=2 if len(panels) > 1 else 1)
+
+    def narrative(self) -> Markdown:
+        """The section's 所見, from the results by fixed templates."""
+        text = narrative.section_narrative(self.results, section_name=self.section_name,
+                                           scope_name=self.scope_name, as_of_label=self.as_of_label)
+        return Markdown(text)
+
+    def provenance(self) -> Markdown:
+        """Where the numbers come from (no clock time: outputs stay reproducible)."""
+        tables = self.snapshot.manifest["tables"]
+        lines = [
+            f"- スナップショット: `{self.snapshot.id}`（{display_path(self.snapshot.path)}、"
+            f"基準日 {self.snapshot.as_of}、出所 {self.snapshot.source}）",
+        ]
+        lines += [f"- {name}: `{t['file']}`（{int(t['rows']):,}行、sha256 `{t['sha256'][:16]}…`）"
+                  for name, t in tables.items()]
+        lines += [
+            f"- 計画: {self.plan.title}（`{self.plan_file}`）。{self.plan.source}",
+            "- 率はすべて分子の合計 ÷ 分母の合計で計算しています。四捨五入のため合計が合わない場合があります。",
+        ]
+        return Markdown("\n".join(lines))
+
+    def record(self) -> dict:
+        """Machine-readable values of this run (for tests and the report index)."""
+        return {
+            "section": self.section_id,
+            "snapshot": self.snapshot.id,
+            "scope": self.scope,
+            "fiscal_year": self.fiscal_year,
+            "period": self.period.isoformat(),
+            "kpis": {
+                r.kpi.id: {
+                    "value": None if math.isnan(r.value) else round(r.value, 6),
+                    "prior_value": None if math.isnan(r.prior_value) else round(r.prior_value, 6),
+                    "status": r.status,
+                    "projection": None if r.projection is None else
+                    [round(r.projection.low, 6), round(r.projection.central, 6), round(r.projection.high, 6)],
+                } for r in self.results
+            },
+        }
+
+    def show_record(self) -> None:
+        """Display the record as JSON (rendered as a tree in JupyterLab; removed from
+        the HTML reports)."""
+        from IPython.display import display
+
+        display({"application/json": self.record(), "text/plain": "（機械可読の記録）"}, raw=True)
+
+
+def _load(snapshot: str, plan_file: str) -> tuple[Snapshot, Plan, KpiEngine]:
+    """Snapshot, plan and engine; kept for the kernel's life so re-running cells is quick."""
+    key = (str(resolve(plan_file)), snapshot)
+    if key not in _CACHE:
+        plan = load_plan(plan_file)
+        snap = load_snapshot(snapshot)
+        _CACHE.clear()
+        _CACHE[key] = (snap, plan, KpiEngine(snap, plan))
+    return _CACHE[key]
+
+
+def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
+                 fiscal_year: int) -> SectionReport:
+    """Check the notebook's parameters and open the section.
+
+    Raises:
+        WorkbookError: with a short Japanese message (and the valid choices) when the
+            snapshot, plan, scope or fiscal year is wrong.
+    """
+    snap, plan, engine = _load(snapshot, plan_file)
+    if section_id != SCORECARD and section_id not in {s.id for s in plan.sections}:
+        raise WorkbookError(f"区分「{section_id}」は計画にありません。")
+    snap.area(str(scope))  # raises with the nearest codes
+    first = int(snap.manifest["first_fiscal_year"])
+    if not first <= int(fiscal_year) <= snap.fiscal_year:
+        raise WorkbookError(
+            f"年度 {fiscal_year} はこのスナップショットにありません（{first}～{snap.fiscal_year}年度。"
+            f"令和5年度は 2023 と書きます）。")
+    return SectionReport(section_id, snap, plan, engine, str(scope), int(fiscal_year), plan_file)

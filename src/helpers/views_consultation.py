@@ -1,0 +1,117 @@
+"""年金給付・年金相談 (P.38-39) and 年金記録 (P.33-35): service levels month by month
+against their targets, the offices that breach, and the record clean-up over time."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from IPython.display import Markdown
+
+from helpers import breakdowns, plots
+from helpers.breakdowns import areas_below, single_month
+from helpers.era import fiscal_year_label, month_end, month_end_label, shift_months
+from helpers.formatting import format_value
+from helpers.kpi import meets_target
+from helpers.reference import load_reference
+from helpers.section import SectionReport
+from helpers.tables import Table, styled
+
+__all__ = ["service_levels", "breaches", "records_trend", "mynumber_trend", "mynumber_lowest"]
+
+_SERVICE = (("CB01", "予約率"), ("CB02", "平均待ち時間"), ("CB03", "インターネット予約申込件数"),
+            ("CB04", "応答率"))
+
+
+def service_levels(r: SectionReport):
+    """Each service level month by month (the month alone), this year and last, with
+    its target line."""
+    panels = []
+    labels = [f"{(3 + k) % 12 + 1}月末" for k in range(12)]
+    for kpi_id, name in _SERVICE:
+        kpi = r.plan.kpi(kpi_id)
+        lines = {}
+        for back in (0, 1):
+            year = r.fiscal_year - back
+            if year >= int(r.snapshot.manifest["first_fiscal_year"]):
+                lines[fiscal_year_label(year)] = breakdowns.monthly_single(r.engine, kpi, r.scope, year)
+        target = kpi.target_value if kpi.target_rule in ("at_least", "below") else None
+        panels.append({"lines": lines, "title": f"{name}（月別）", "unit": kpi.unit_label,
+                       "target": target, "target_label": f"目標 {format_value(kpi, target)}" if target else None,
+                       "x_labels": labels})
+    return plots.kpi_panels(panels, ncols=2)
+
+
+def breaches(r: SectionReport, top: int = 15) -> Table | Markdown:
+    """Offices in the scope whose month missed a service target this year: 待ち時間
+    30分以上 or 応答率 70%未満, with the number of such months and the worst month."""
+    offices = areas_below(r.engine, r.scope, "office")
+    checks = [r.plan.kpi("CB02"), r.plan.kpi("CB04")]
+    rows = []
+    last = min(r.period, month_end(r.fiscal_year + 1, 3))
+    for code, name in zip(offices["area_code"], offices["name_ja"]):
+        for kpi in checks:
+            misses = []
+            period = month_end(r.fiscal_year, 4)
+            while period <= last:
+                value = single_month(r.engine, kpi, code, r.fiscal_year, period)
+                if not math.isnan(value) and meets_target(kpi, value, kpi.target_value) is False:
+                    misses.append((value, period))
+                period = shift_months(period, 1)
+            if misses:
+                worst = max(misses) if kpi.direction == "lower" else min(misses)
+                rows.append({"年金事務所": name, "指標": kpi.name_ja,
+                             "目標": f"{format_value(kpi, kpi.target_value)}{'未満' if kpi.direction == 'lower' else '以上'}",
+                             "未達の月数": len(misses),
+                             "最も悪い月": f"{month_end_label(worst[1])}: {format_value(kpi, worst[0])}"})
+    if not rows:
+        return Markdown(f"{fiscal_year_label(r.fiscal_year)}は、{r.scope_name}で目標を外れた月はありません。")
+    frame = pd.DataFrame(rows).sort_values(["指標", "未達の月数", "年金事務所"], ascending=[True, False, True])
+    counts = frame.groupby("指標", sort=False).size()
+    summary = "、".join(f"{name} {n}事務所" for name, n in counts.items())
+    shown = frame.groupby("指標", sort=False).head(top)
+    return styled(shown.reset_index(drop=True), uuid="cb-breaches",
+                  caption=(f"目標を外れた月のある年金事務所（{r.scope_name}の{len(offices)}事務所中: {summary}。"
+                           f"各指標で月数の多い順に最大{top}事務所）"),
+                  right_align=("未達の月数",))
+
+
+def records_trend(r: SectionReport):
+    """未統合記録 over the snapshot (month end), with the published points."""
+    kpi = r.plan.kpi("RC01")
+    series = breakdowns.time_series(r.engine, kpi, "00") / 10_000
+    ref = load_reference("unconsolidated_records.csv")
+    published = ref[(ref["metric"] == "records_unresolved") & (ref["measured_fy"] >= 2021)]
+    points = pd.Series(published["value"].to_numpy(), index=pd.to_datetime(published["as_of"]))
+    fig = plots.line_series({"スナップショット（月末）": series, "公表値": points},
+                            title="未統合記録（解明作業中又はなお解明を要する記録）の推移", unit="万件")
+    return fig
+
+
+def mynumber_trend(r: SectionReport):
+    """マイナンバー紐付け率 month by month toward 100%."""
+    kpi = r.plan.kpi("RC02")
+    series = breakdowns.time_series(r.engine, kpi, r.scope)
+    fig = plots.line_series({f"紐付け率（{r.scope_name}）": series},
+                            title="基礎年金番号とマイナンバーの紐付け率", unit="%")
+    ax = fig.axes[0]
+    ax.axhline(100.0, color=plots.PALETTE["target"], linestyle="--", linewidth=1.0)
+    return fig
+
+
+def mynumber_lowest(r: SectionReport, count: int = 10) -> Table | Markdown:
+    """The areas below the scope with the lowest linkage and the people not yet linked."""
+    level = breakdowns.child_level(r.level)
+    if level is None:
+        return Markdown("年金事務所の範囲のため、内訳はありません。")
+    if r.level == "national":
+        level = "prefecture"
+    kpi = r.plan.kpi("RC02")
+    frame = breakdowns.kpi_by_area(r.engine, kpi, r.scope, level, r.fiscal_year, r.period)
+    low = frame.sort_values(["value", "area_code"]).head(count)
+    table = pd.DataFrame({"地域": low["name_ja"],
+                          "紐付け率": [f"{v:.2f}%" for v in low["value"]],
+                          "未紐付け（人）": [f"{d - n:,.0f}" for n, d in zip(low["numerator"], low["denominator"])]})
+    return styled(table, uuid="rc-lowest",
+                  caption=f"紐付け率の低い地域（{month_end_label(r.period)}現在、下位{len(low)}）",
+                  right_align=("紐付け率", "未紐付け（人）"))

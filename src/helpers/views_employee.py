@@ -1,0 +1,123 @@
+"""厚生年金保険（適用・事業所調査・徴収）: the breakdowns the plan asks for (P.14-23)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import Markdown
+
+from helpers import breakdowns, plots
+from helpers.breakdowns import child_level, kpi_by_area
+from helpers.era import fiscal_year_label, month_end_label, shift_months
+from helpers.section import SectionReport
+from helpers.suppression import SUPPRESSED, suppress_counts
+from helpers.tables import Table, styled
+
+__all__ = ["monthly_bars", "priority_table", "inspections_monthly", "collection_table", "grace_table"]
+
+
+def monthly_bars(r: SectionReport, kpi_id: str, title: str):
+    """A flow KPI month by month (single months, not cumulative): this year and last."""
+    kpi = r.plan.kpi(kpi_id)
+    lines = {}
+    for back in (1, 0):
+        year = r.fiscal_year - back
+        if year >= int(r.snapshot.manifest["first_fiscal_year"]):
+            lines[fiscal_year_label(year)] = breakdowns.monthly_single(r.engine, kpi, r.scope, year)
+    labels = [f"{(3 + k) % 12 + 1}月末" for k in range(12)]
+    ordered = dict(reversed(list(lines.items())))  # this year first, emphasised
+    return plots.year_lines(ordered, title=title, unit=kpi.unit_label, x_labels=labels)
+
+
+def priority_table(r: SectionReport) -> Table | Markdown:
+    """5人以上の適用調査対象事業所: listed, covered, share and remaining, by area."""
+    level = child_level(r.level)
+    if level is None:
+        return Markdown("年金事務所の範囲のため、内訳はありません。")
+    kpi = r.plan.kpi("EP02")
+    frame = kpi_by_area(r.engine, kpi, r.scope, level, r.fiscal_year, r.period)
+    covered, listed = frame["numerator"], frame["denominator"]
+    remaining = listed - covered
+    table = pd.DataFrame({"地域": frame["name_ja"]})
+    for label, values in (("対象事業所", listed), ("適用済み", covered), ("未適用", remaining)):
+        text = [f"{v:,.0f}" for v in values]
+        if level == "office":
+            hide = suppress_counts(values, frame["parent_code"])
+            text = [SUPPRESSED if h else t for h, t in zip(hide, text)]
+        table[label] = text
+    table["適用率"] = [f"{100 * c / t:.1f}%" if t else "—" for c, t in zip(covered, listed)]
+    result = r.result("EP02")
+    total = {"地域": f"{r.scope_name}計", "対象事業所": f"{result.denominator:,.0f}",
+             "適用済み": f"{result.numerator:,.0f}",
+             "未適用": f"{result.denominator - result.numerator:,.0f}", "適用率": f"{result.value:.1f}%"}
+    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    return styled(table, uuid="ep-priority",
+                  caption=f"5人以上の適用調査対象事業所の適用状況（{month_end_label(r.period)}現在、"
+                          f"年度末までに100%を目指す）",
+                  right_align=("対象事業所", "適用済み", "未適用", "適用率"))
+
+
+def inspections_monthly(r: SectionReport):
+    """事業所調査: monthly count (bars) and 指摘率 of the month (line)."""
+    count = breakdowns.monthly_single(r.engine, r.plan.kpi("EP03"), r.scope, r.fiscal_year)
+    rate = breakdowns.monthly_single(r.engine, r.plan.kpi("EP04"), r.scope, r.fiscal_year)
+    labels = [f"{(3 + k) % 12 + 1}" for k in range(len(count))]
+    fig, axes = plots.new_figure()
+    ax = axes[0][0]
+    ax.bar(range(len(count)), count.to_numpy(), color=plots.PALETTE["this"], label="調査件数（左軸）")
+    ax.set_xticks(range(len(count)))
+    ax.set_xticklabels(labels)
+    ax.set_xlabel("月")
+    ax.set_ylabel("件")
+    ax2 = ax.twinx()
+    ax2.plot(range(len(rate)), rate.to_numpy(), color=plots.PALETTE["accent"], marker="o", label="指摘率（右軸）")
+    ax2.set_ylabel("%")
+    ax2.grid(False)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles, ["調査件数（左軸）", "指摘率（右軸）"], loc="upper center",
+              bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+    ax.set_title(f"事業所調査の実施件数と指摘率（{r.scope_name}、{fiscal_year_label(r.fiscal_year)}、月別）")
+    return fig
+
+
+def collection_table(r: SectionReport) -> Table:
+    """徴収状況（累計）in the form of 主要統計 ③ (単位: 千円), this year and last."""
+    rows = []
+    for label, prefix in (("厚生年金保険", "ep"), ("健康保険", "hi")):
+        for back in (0, 1):
+            year = r.fiscal_year - back
+            period = shift_months(r.period, -12 * back)
+            assessed = r.engine.measure_value(f"{prefix}_assessed", r.scope, year, period)
+            collected = r.engine.measure_value(f"{prefix}_collected", r.scope, year, period)
+            rows.append({
+                "区分": label,
+                "時点": f"{month_end_label(period)}（{fiscal_year_label(year)}累計）",
+                "徴収決定済額": f"{assessed / 1000:,.0f}",
+                "収納済額": f"{collected / 1000:,.0f}",
+                "収納未済額": f"{(assessed - collected) / 1000:,.0f}",
+                "収納率": f"{100 * collected / assessed:.1f}%" if assessed else "—",
+            })
+    frame = pd.DataFrame(rows)
+    return styled(frame, uuid="ep-collection",
+                  caption=f"保険料の徴収状況（累計、{r.scope_name}）（単位: 千円）"
+                          "　※健康保険の収納率は厚生年金と同じ定義と仮定",
+                  right_align=("徴収決定済額", "収納済額", "収納未済額", "収納率"))
+
+
+def grace_table(r: SectionReport) -> Table | Markdown:
+    """法定猶予事業所 and the share paying at least new assessments, by area."""
+    level = child_level(r.level)
+    if level is None:
+        return Markdown("年金事務所の範囲のため、内訳はありません。")
+    kpi = r.plan.kpi("EP08")
+    frame = kpi_by_area(r.engine, kpi, r.scope, level, r.fiscal_year, r.period)
+    grace, plans = frame["denominator"], frame["numerator"]
+    table = pd.DataFrame({"地域": frame["name_ja"]})
+    for label, values in (("法定猶予事業所", grace), ("うち新規調定額以上の納付計画", plans)):
+        text = [f"{v:,.0f}" for v in values]
+        if level == "office":
+            hide = suppress_counts(values, frame["parent_code"])
+            text = [SUPPRESSED if h else t for h, t in zip(hide, text)]
+        table[label] = text
+    table["割合"] = [f"{100 * p / g:.1f}%" if g else "—" for p, g in zip(plans, grace)]
+    return styled(table, uuid="ep-grace", caption=f"法定猶予の状況（{month_end_label(r.period)}現在）",
+                  right_align=tuple(table.columns[1:]))

@@ -1,0 +1,69 @@
+"""The scorecard: every KPI of the plan on one page, a summary for management, and
+links to the section notebooks (or their HTML reports)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import Markdown
+
+from helpers import narrative, plots
+from helpers.kpi import STATUSES
+from helpers.section import SectionReport
+from helpers.tables import Table, styled
+
+__all__ = ["scorecard_table", "executive_summary", "status_chart", "section_links"]
+
+
+def scorecard_table(r: SectionReport) -> Table:
+    """All KPIs with their section, value, 前年同期比, target, status and projection."""
+    names = {s.id: s.name_ja for s in r.plan.sections}
+    frame = r.kpi_frame()
+    frame.insert(0, "区分", [names[k.section] for k in r.kpis])
+    return styled(frame, uuid="scorecard-kpis",
+                  caption=f"令和5年度計画の全指標（{r.scope_name}、{r.as_of_label}現在）",
+                  status_column="判定", right_align=("実績", "前年同期", "前年同期比"))
+
+
+def executive_summary(r: SectionReport) -> Markdown:
+    """A short summary in Japanese: counts by status, by section, and what needs attention."""
+    names = {s.id: s.name_ja for s in r.plan.sections}
+    return Markdown(narrative.executive_summary(r.results, section_names=names, scope_name=r.scope_name,
+                                                as_of_label=r.as_of_label))
+
+
+def status_chart(r: SectionReport):
+    """Stacked bars: how many KPIs of each section have each status."""
+    names = {s.id: s.name_ja for s in r.plan.sections}
+    counts = pd.DataFrame(0, index=[names[s.id] for s in r.plan.sections], columns=list(STATUSES))
+    for result in r.results:
+        if result.status:
+            counts.loc[names[result.kpi.section], result.status] += 1
+    counts = counts[counts.sum(axis=1) > 0]
+    fig, axes = plots.new_figure(width=9.0, height=3.6)
+    ax = axes[0][0]
+    colors = {"達成": "#2e7d32", "達成見込み": "#81c784", "要注意": "#f0ad4e", "未達": "#c0392b", "参考": "#bdbdbd"}
+    left = pd.Series(0, index=counts.index)
+    for status in STATUSES:
+        ax.barh(range(len(counts)), counts[status].to_numpy(), left=left.to_numpy(), color=colors[status],
+                label=status)
+        left = left + counts[status]
+    ax.set_yticks(range(len(counts)))
+    ax.set_yticklabels(counts.index)
+    ax.invert_yaxis()
+    ax.set_xlabel("指標数")
+    ax.set_title(f"区分別の判定（{r.scope_name}、{r.as_of_label}現在）")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=5, frameon=False)
+    return fig
+
+
+def section_links(r: SectionReport, suffix: str = ".ipynb") -> Markdown:
+    """Links to each section's notebook (suffix '.html' in published reports)."""
+    lines = []
+    for section in r.plan.sections:
+        results = [x for x in r.results if x.kpi.section == section.id]
+        statuses = "、".join(f"{x.kpi.id} {x.status}" for x in results if x.status and x.status != "参考")
+        if section.notebook:
+            lines.append(f"- [{section.name_ja}]({section.notebook}{suffix})　{statuses}")
+        else:
+            lines.append(f"- {section.name_ja}（このスコアカードに掲載）　{statuses}")
+    return Markdown("\n".join(lines))
