@@ -104,6 +104,14 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from helpers.runner import RunOptions, run_reports
+
+    options = RunOptions(snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each,
+                         jobs=args.jobs, out=args.out, plan_file=args.plan)
+    return run_reports(options)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs test)."""
     parser = argparse.ArgumentParser(
@@ -125,6 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--fiscal-year", type=int, help="年度（西暦、既定: スナップショットの年度）")
     kpis.add_argument("--section", help="区分（national_pension など）")
     kpis.set_defaults(func=_cmd_kpis)
+
+    run = sub.add_parser("run", help="全区分を実行し、オフラインで読める HTML レポートを公開する")
+    run.add_argument("--snapshot", help="スナップショットの ID またはフォルダ（既定: 基準日が最も新しいもの）")
+    run.add_argument("--sections", nargs="+", metavar="SECTION",
+                     help="区分（national_pension、01 など。既定: すべて）")
+    run.add_argument("--scope", default=NATIONAL_CODE, help="地域コード（既定: 00 = 全国）")
+    run.add_argument("--each", choices=["region", "prefecture", "office"],
+                     help="範囲内の地域ごとにレポートを作る（region / prefecture / office）")
+    run.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU のコア数）")
+    run.add_argument("--out", default="reports", help="出力先フォルダ（既定: reports）")
+    run.add_argument("--plan", default="params/plan_fy2023.yaml", help="計画ファイル")
+    run.set_defaults(func=_cmd_run)
 
     notebooks = sub.add_parser("notebooks", help="notebooks/ のノートブックを既定のパラメータで実行し直して保存する")
     notebooks.add_argument("names", nargs="*", help="ノートブック名（例: 01_national_pension。既定: すべて）")

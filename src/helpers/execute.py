@@ -8,6 +8,7 @@ so that the same code and data give the same file.
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -26,6 +27,37 @@ def notebook_paths() -> list[Path]:
     return [paths.project_root() / "notebooks" / f"{name}.ipynb" for name in NOTEBOOKS]
 
 
+def _ipc_kernel_manager():
+    """A kernel manager whose kernels talk over IPC sockets (files in a private temp
+    folder) instead of TCP ports: parallel runs cannot race for a port (papermill
+    #511, #239), and the kernel does not warn about unencrypted TCP."""
+    import os
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            folder = Path(tempfile.gettempdir()) / f"workbook-kernels-{os.getuid()}"
+            folder.mkdir(mode=0o700, exist_ok=True)
+            return str(folder / uuid.uuid4().hex)
+
+        async def _async_pre_start_kernel(self, **kw):
+            # The kernel's own log lines ("KeyboardInterrupt caught in kernel" at
+            # shutdown) would read like failures in a cron log; errors in cells are
+            # reported through the notebook, so its stderr is not needed.
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_pre_start_kernel(**kw)
+
+    return IPCKernelManager
+
+
 def run_notebook(source: Path, target: Path, parameters: dict | None = None,
                  cwd: Path | None = None) -> nbformat.NotebookNode:
     """Execute `source` with papermill into `target` and return the executed notebook.
@@ -39,6 +71,7 @@ def run_notebook(source: Path, target: Path, parameters: dict | None = None,
     return papermill.execute_notebook(
         str(source), str(target), parameters=parameters or {}, kernel_name="python3",
         cwd=str(cwd or source.parent), progress_bar=False, log_output=False,
+        kernel_manager_class=_ipc_kernel_manager(),
     )
 
 

@@ -62,8 +62,11 @@ def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str |
         {"selector": "th", "props": "text-align: center; background-color: #f2f2f2;"},
         {"selector": "td", "props": "padding: 2px 8px;"},
     ])
+    text_columns = [c for c in frame.columns if c not in right_align]
+    if text_columns:
+        styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
     if right_align:
-        styler = styler.set_properties(subset=list(right_align), **{"text-align": "right"})
+        styler = styler.set_properties(subset=list(right_align), **{"text-align": "right", "white-space": "nowrap"})
     if status_column:
         styler = styler.map(status_colors, subset=[status_column])
     return Table(styler.to_html(), caption, frame)

@@ -1,0 +1,60 @@
+"""HTML reports from executed notebooks, in-process and offline.
+
+nbconvert's lab template loads require.js, MathJax and mermaid from a CDN; reports are
+read on an office network with no internet, so the workbook's `offline` template
+(`templates/offline/`) drops those scripts. Code cells are hidden (`--no-input`), the
+machine-readable record cell is removed, and charts are inline PNG images.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["export_html", "external_resources"]
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_RESOURCE = re.compile(
+    r"""(?:\b(?:src|href|poster|data)\s*=\s*["']?\s*(https?://[^"'\s>]+))"""
+    r"""|(?:url\(\s*["']?(https?://[^"')\s]+))"""
+    r"""|(?:@import\s+["']?(https?://[^"';\s]+))""",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name="offline", extra_template_basedirs=[str(_TEMPLATES)],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"record"}), enabled=True)
+    return exporter
+
+
+def export_html(nb: nbformat.NotebookNode, title: str) -> str:
+    """The notebook as one self-contained HTML page titled `title`."""
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def external_resources(html: str) -> list[str]:
+    """Every http(s) address the page would fetch (scripts, styles, images, fonts).
+
+    >>> external_resources('<script src="https://cdn.example/x.js"></script><a href="#a">a</a>')
+    ['https://cdn.example/x.js']
+    """
+    return [next(g for g in m.groups() if g) for m in _RESOURCE.finditer(html)
+            if not _is_plain_link(html, m.start())]
+
+
+def _is_plain_link(html: str, position: int) -> bool:
+    """An <a href> is a link the reader may follow, not a resource the page fetches."""
+    tag_start = html.rfind("<", 0, position)
+    return html[tag_start:tag_start + 3].lower() in ("<a ", "<a\n", "<a\t")

@@ -1,0 +1,131 @@
+"""The report's front page: every section (and, for a fan-out, every area) with its KPI
+statuses at a glance, the snapshot, and the run. One self-contained, offline page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from html import escape
+from pathlib import Path
+
+from helpers.era import fiscal_year_label, month_end_label
+from helpers.kpi import STATUSES
+
+__all__ = ["write_index", "section_titles"]
+
+_STYLE = """
+body { font-family: "IPAexGothic", "IPAGothic", "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", "Meiryo", sans-serif;
+       margin: 2em; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.5em; }
+table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+.notice { background: #fff3cd; border: 1px solid #e0c36c; padding: 0.6em 1em; }
+.failed { background: #f8d7da; }
+.s-達成 { background: #dcedc8; } .s-達成見込み { background: #e8f5e9; } .s-要注意 { background: #fff3cd; }
+.s-未達 { background: #f8d7da; } .s-参考 { color: #666; }
+.badge { display: inline-block; padding: 0 4px; margin: 1px; border-radius: 3px; font-size: 0.85em; }
+"""
+
+
+def section_titles(plan) -> dict[str, str]:
+    """Notebook stem -> the plan's Japanese section name."""
+    titles = {"00_scorecard": "スコアカード（全指標）"}
+    titles.update({s.notebook: s.name_ja for s in plan.sections if s.notebook})
+    return titles
+
+
+def _badges(record: dict | None) -> str:
+    if not record:
+        return ""
+    parts = []
+    for kpi_id, values in record.get("kpis", {}).items():
+        status = values.get("status")
+        if status and status != "参考":
+            parts.append(f'<span class="badge s-{escape(status)}">{escape(kpi_id)} {escape(status)}</span>')
+    return "".join(parts)
+
+
+def _counts(record: dict | None) -> str:
+    if not record:
+        return ""
+    counts = Counter(v.get("status") for v in record.get("kpis", {}).values() if v.get("status"))
+    return " ".join(f'<span class="badge s-{s}">{s}{counts[s]}</span>' for s in STATUSES
+                    if counts[s] and s != "参考")
+
+
+def _outcome(result) -> str:
+    if result.ok:
+        return "成功"
+    e = result.error or {}
+    where = f"セル {e.get('cell')}" if e.get("cell") else "実行前"
+    return f"失敗（{where}で {escape(str(e.get('ename')))}: {escape(str(e.get('evalue')))}）"
+
+
+def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each: str | None) -> None:
+    """Write index.html for a run's results."""
+    titles = section_titles(plan)
+    started = dt.datetime.fromisoformat(record["started_at"])
+    failed = [r for r in results if not r.ok]
+    head = [
+        f"<h1>{escape(plan.title)} 進捗レポート</h1>",
+        "<table>",
+        f"<tr><th>スナップショット</th><td>{escape(snapshot.id)}（出所: {escape(snapshot.source)}）</td></tr>",
+        f"<tr><th>基準日</th><td>{month_end_label(snapshot.as_of)}（{fiscal_year_label(snapshot.fiscal_year)}）</td></tr>",
+        f"<tr><th>実行</th><td>{started:%Y-%m-%d %H:%M:%S}開始、所要 {record['wall_seconds']:.1f}秒、"
+        f"{len(results)} 件（失敗 {len(failed)} 件）</td></tr>",
+        '<tr><th>実行記録</th><td><a href="run.json">run.json</a></td></tr>',
+        "</table>",
+    ]
+    if snapshot.is_sample:
+        head.insert(1, '<p class="notice"><strong>注意: 合成サンプルデータです。</strong>'
+                       "全国計は公表値に合わせていますが、年金事務所は架空です。</p>")
+    if failed:
+        head.append(f'<p class="notice failed">{len(failed)} 件の区分が失敗しました。'
+                    "失敗した区分のノートブック（.ipynb）をこのフォルダに残しています。</p>")
+    notebooks = list(dict.fromkeys(r.job.notebook for r in results))
+    if each:
+        body = _each_table(results, notebooks, titles, each)
+    else:
+        body = _section_table(results, titles)
+    html = ("<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{escape(plan.title)} 進捗レポート（{escape(snapshot.id)}）</title>\n"
+            f"<style>{_STYLE}</style>\n</head>\n<body>\n" + "\n".join(head + body) + "\n</body>\n</html>\n")
+    path.write_text(html, encoding="utf-8")
+
+
+def _section_table(results: list, titles: dict[str, str]) -> list[str]:
+    area = results[0].job.area_name if results else ""
+    rows = [f"<h2>区分（{escape(area)}）</h2>", "<table>",
+            "<tr><th>区分</th><th>指標の判定</th><th>結果</th><th>所要時間</th></tr>"]
+    for r in results:
+        title = escape(titles.get(r.job.notebook, r.job.notebook))
+        css = ' class="failed"' if not r.ok else ""
+        rows.append(f'<tr{css}><td><a href="{escape(r.job.html)}">{title}</a></td><td>{_badges(r.record)}</td>'
+                    f"<td>{_outcome(r)}</td><td>{r.seconds:.1f}秒</td></tr>")
+    rows.append("</table>")
+    return rows
+
+
+def _each_table(results: list, notebooks: list[str], titles: dict[str, str], each: str) -> list[str]:
+    level = {"region": "地域", "prefecture": "都道府県", "office": "年金事務所"}[each]
+    header = "".join(f"<th>{escape(titles.get(nb, nb))}</th>" for nb in notebooks)
+    rows = [f"<h2>{level}別</h2>", "<table>", f"<tr><th>{level}</th>{header}</tr>"]
+    by_area: dict[str, dict[str, object]] = {}
+    names: dict[str, str] = {}
+    for r in results:
+        by_area.setdefault(r.job.area_code, {})[r.job.notebook] = r
+        names[r.job.area_code] = r.job.area_name
+    for code, cells in by_area.items():
+        tds = []
+        for nb in notebooks:
+            r = cells.get(nb)
+            if r is None:
+                tds.append("<td></td>")
+                continue
+            css = ' class="failed"' if not r.ok else ""
+            label = "開く" if r.ok else "失敗"
+            tds.append(f'<td{css}><a href="{escape(r.job.html)}">{label}</a> {_counts(r.record)}</td>')
+        rows.append(f"<tr><td>{escape(names[code])}（{escape(code)}）</td>{''.join(tds)}</tr>")
+    rows.append("</table>")
+    return rows

@@ -1,0 +1,258 @@
+"""`workbook run`: every section for a snapshot, executed and published as offline HTML.
+
+The run checks the snapshot and parameters before any notebook starts, executes the
+notebooks (papermill) in parallel, exports HTML in-process, writes `index.html` and
+`run.json`, and publishes the folder atomically (`helpers.publish`). A failed section
+does not stop the others; its executed notebook is kept with the error, the run is
+kept under `failed/` and the last good report stays published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from helpers import paths
+from helpers.errors import InvalidInput, WorkbookError
+from helpers.execute import NOTEBOOKS, notebook_paths, strip_run_metadata
+from helpers.html_export import export_html, external_resources
+from helpers.plan import load_plan
+from helpers.progress import Progress
+from helpers.publish import RunLock, clean_stale, keep_failed, publish, staging_dir
+from helpers.run_record import package_versions, git_commit, snapshot_facts
+from helpers.snapshot import check_snapshot, list_snapshots
+
+__all__ = ["RunOptions", "Job", "JobResult", "run_reports", "select_sections", "newest_snapshot"]
+
+EACH_LEVELS = ("region", "prefecture", "office")
+
+
+@dataclass
+class RunOptions:
+    """What the user asked for (the command line's options)."""
+
+    snapshot: str | None = None
+    sections: list[str] | None = None
+    scope: str = "00"
+    each: str | None = None
+    jobs: int = 0
+    out: str = "reports"
+    plan_file: str = "params/plan_fy2023.yaml"
+
+
+@dataclass
+class Job:
+    """One notebook for one area."""
+
+    notebook: str          # e.g. 01_national_pension
+    area_code: str
+    area_name: str
+    folder: str            # relative folder in the report ("" or the area code)
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def html(self) -> str:
+        """The HTML file's path relative to the report folder."""
+        return f"{self.folder}/{self.notebook}.html" if self.folder else f"{self.notebook}.html"
+
+
+@dataclass
+class JobResult:
+    """How one job went."""
+
+    job: Job
+    ok: bool
+    seconds: float
+    error: dict | None = None
+    record: dict | None = None
+
+
+def newest_snapshot() -> str:
+    """The snapshot under data/snapshots/ with the latest as-of date."""
+    import yaml
+
+    best = None
+    for sid in list_snapshots():
+        manifest = yaml.safe_load((paths.snapshots_dir() / sid / "manifest.yaml").read_text(encoding="utf-8"))
+        key = (str(manifest.get("as_of")), sid)
+        best = max(best, key) if best else key
+    if best is None:
+        raise WorkbookError("data/snapshots/ にスナップショットがありません。")
+    return best[1]
+
+
+def select_sections(names: list[str] | None) -> list[str]:
+    """Notebook stems for section names ('national_pension', '01', '01_national_pension')."""
+    if not names:
+        return list(NOTEBOOKS)
+    chosen = []
+    for name in names:
+        hits = [nb for nb in NOTEBOOKS if name in (nb, nb[:2], nb[3:])]
+        if not hits:
+            raise WorkbookError(f"区分「{name}」はありません。使える区分: {', '.join(nb[3:] for nb in NOTEBOOKS)}")
+        chosen += [h for h in hits if h not in chosen]
+    return [nb for nb in NOTEBOOKS if nb in chosen]
+
+
+def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
+    """The published folder's name under the output folder."""
+    if each:
+        return f"{snapshot_id}_each-{each}"
+    return snapshot_id if scope == "00" else f"{snapshot_id}_{scope}"
+
+
+def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snapshot_ref: str) -> list[Job]:
+    """The notebooks to run: every section for the scope, or for each area of a level."""
+    areas = snapshot.areas
+    if each:
+        inside = set(snapshot.offices_under(scope))
+        picked = areas[areas["level"] == each]
+        picked = picked[[snapshot.offices_under(c)[0] in inside if snapshot.offices_under(c) else False
+                         for c in picked["area_code"]]]
+        targets = [(c, n, c) for c, n in zip(picked["area_code"], picked["name_ja"])]
+    else:
+        area = snapshot.area(scope)
+        targets = [(scope, str(area["name_ja"]), "")]
+    jobs = []
+    for code, name, folder in targets:
+        for notebook in sections:
+            params = {"snapshot": snapshot_ref, "scope": code, "fiscal_year": snapshot.fiscal_year}
+            if notebook == "00_scorecard":
+                params["link_suffix"] = ".html"
+            jobs.append(Job(notebook, code, name, folder, params))
+    return jobs
+
+
+def _run_job(job: Job, staging: Path, source: Path) -> JobResult:
+    """Execute one notebook and write its HTML; on failure keep the executed notebook."""
+    from helpers.execute import run_notebook
+
+    started = time.perf_counter()
+    target_dir = staging / job.folder if job.folder else staging
+    target_dir.mkdir(parents=True, exist_ok=True)
+    executed = target_dir / f"{job.notebook}.ipynb"
+    error = None
+    try:
+        nb = run_notebook(source, executed, job.parameters, cwd=source.parent)
+    except Exception as exc:  # papermill raises on a failed cell; keep going with the others
+        nb = nbformat.read(executed, as_version=4) if executed.exists() else None
+        error = _error_of(nb, exc)
+    record = _record_of(nb) if nb is not None and error is None else None
+    if nb is not None:
+        title = f"{job.area_name} {job.notebook}"
+        html = export_html(strip_run_metadata(nb), title)
+        leaks = external_resources(html)
+        if leaks and error is None:
+            error = {"cell": None, "ename": "OfflineError", "evalue": f"外部の資源を参照しています: {leaks[:3]}"}
+        (target_dir / f"{job.notebook}.html").write_text(html, encoding="utf-8")
+    if error is None:
+        executed.unlink(missing_ok=True)  # kept only for diagnosis of failures
+    return JobResult(job, error is None, time.perf_counter() - started, error, record)
+
+
+def _error_of(nb, exc: Exception) -> dict:
+    """Where and how a notebook failed: cell number, error name and message."""
+    if nb is not None:
+        code_cells = 0
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            code_cells += 1
+            for output in cell.get("outputs", []):
+                if output.output_type == "error":
+                    return {"cell": code_cells, "ename": output.ename, "evalue": output.evalue}
+    return {"cell": None, "ename": type(exc).__name__, "evalue": str(exc).splitlines()[0] if str(exc) else ""}
+
+
+def _record_of(nb) -> dict | None:
+    for cell in nb.cells:
+        if "record" in cell.metadata.get("tags", []):
+            for output in cell.get("outputs", []):
+                if "application/json" in output.get("data", {}):
+                    return dict(output["data"]["application/json"])
+    return None
+
+
+def run_reports(options: RunOptions, stream=None) -> int:
+    """Run, publish, and return the exit code (0 all sections succeeded, 1 some failed)."""
+    from helpers.report_index import write_index
+
+    stream = stream or sys.stderr
+    started = dt.datetime.now().astimezone()
+    clock = time.perf_counter()
+    snapshot_ref = options.snapshot or newest_snapshot()
+    check = check_snapshot(snapshot_ref)
+    if not check.ok:
+        raise InvalidInput(f"スナップショット {paths.display_path(check.path)} は契約を満たしていないため、"
+                           f"実行しません（{len(check.problems)} 件）:", check.problems)
+    snapshot = check.snapshot
+    plan = load_plan(options.plan_file)
+    sections = select_sections(options.sections)
+    if options.each and options.each not in EACH_LEVELS:
+        raise WorkbookError(f"--each には {', '.join(EACH_LEVELS)} のいずれかを指定してください。")
+    snapshot.area(options.scope)  # unknown scope: refused before anything runs
+    ref = snapshot.id if (paths.snapshots_dir() / snapshot.id).resolve() == check.path.resolve() else str(check.path)
+    jobs = plan_jobs(snapshot, sections, options.scope, options.each, ref)
+    jobs_n = options.jobs or os.cpu_count() or 1
+    out = paths.resolve(options.out)
+    name = report_name(snapshot.id, options.scope, options.each)
+    sources = {p.stem: p for p in notebook_paths()}
+
+    with RunLock(out):
+        clean_stale(out)
+        staging = staging_dir(out, name, started)
+        progress = Progress(len(jobs), stream)
+        results: list[JobResult] = []
+        with ThreadPoolExecutor(max_workers=jobs_n) as pool:
+            futures = {pool.submit(_run_job, job, staging, sources[job.notebook]): job for job in jobs}
+            for future in as_completed(futures):
+                result = future.result()
+                results.append(result)
+                progress.done(result)
+        progress.close()
+        order = {(j.area_code, j.notebook): i for i, j in enumerate(jobs)}
+        results.sort(key=lambda r: order[(r.job.area_code, r.job.notebook)])
+        failed = [r for r in results if not r.ok]
+        wall = time.perf_counter() - clock
+        record = {
+            "snapshot": snapshot_facts(snapshot),
+            "parameters": {"snapshot": ref, "sections": sections, "scope": options.scope,
+                           "each": options.each, "jobs": jobs_n, "fiscal_year": snapshot.fiscal_year,
+                           "plan_file": options.plan_file},
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "wall_seconds": round(wall, 2),
+            "code": git_commit(),
+            "packages": package_versions(),
+            "notebooks": [{"area_code": r.job.area_code, "area_name": r.job.area_name,
+                           "notebook": r.job.notebook, "html": r.job.html,
+                           "outcome": "ok" if r.ok else "failed", "seconds": round(r.seconds, 2),
+                           "error": r.error} for r in results],
+            "exit_code": 1 if failed else 0,
+        }
+        (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
+                    each=options.each)
+        if failed:
+            where = keep_failed(staging, out, name)
+            print(f"失敗した区分があります（{len(failed)} 件）。公開中のレポートはそのままです。"
+                  f"診断用の結果: {paths.display_path(where)}/index.html", file=stream)
+            for r in failed:
+                e = r.error or {}
+                print(f"  - {r.job.area_name} {r.job.notebook}: セル {e.get('cell')} で "
+                      f"{e.get('ename')}: {e.get('evalue')}", file=stream)
+            return 1
+        link = publish(staging, out, name)
+        shown = link.relative_to(paths.project_root()) if link.is_relative_to(paths.project_root()) else link
+        print(f"公開しました: {shown}/index.html（{len(results)} 件、{wall:.1f}秒）",
+              file=stream)
+        return 0
+

@@ -1,0 +1,78 @@
+"""A published report opened in headless Chromium (Debian's package, driven by
+Playwright): the Japanese text and the charts are there, and the page asks the
+network for nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.paths import project_root
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is not installed; .ci/run installs Debian's chromium package")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("browser") / "project"
+    for name in ("notebooks", "params", "data"):
+        shutil.copytree(project_root() / name, root / name)
+    shutil.copy(project_root() / "pyproject.toml", root / "pyproject.toml")
+    env = dict(os.environ, WORKBOOK_ROOT=str(root))
+    done = subprocess.run([sys.executable, "-m", "helpers.cli", "run", "--snapshot", "sample-2023-09-30",
+                           "--sections", "scorecard", "records"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return root / "reports" / "sample-2023-09-30"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def _open(browser, path: Path):
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    return page, requests
+
+
+def test_index_page(browser, report):
+    page, requests = _open(browser, report / "index.html")
+    text = page.inner_text("body")
+    assert "日本年金機構 令和5年度計画 進捗レポート" in text
+    assert "令和5年9月末" in text and "年金記録" in text and "合成サンプルデータ" in text
+    page.click("text=年金記録")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("04_records.html")
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    page.close()
+
+
+def test_section_page_has_japanese_text_and_charts(browser, report):
+    page, requests = _open(browser, report / "04_records.html")
+    text = page.inner_text("body")
+    assert "未統合記録" in text and "所見" in text and "令和5年9月末" in text
+    images = page.eval_on_selector_all("img", "els => els.map(e => [e.naturalWidth, e.naturalHeight])")
+    assert len(images) >= 3 and all(w > 300 and h > 100 for w, h in images)
+    assert "def " not in text and "import " not in text  # code cells are hidden
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    page.close()

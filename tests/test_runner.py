@@ -1,0 +1,190 @@
+"""`workbook run` as a user or a scheduler calls it: a full run, a section that fails
+on purpose, a run killed mid-way, two runs at once, and an invalid snapshot."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from helpers.formatting import format_value
+from helpers.html_export import external_resources
+from helpers.kpi import KpiEngine
+from helpers.paths import project_root
+from helpers.plan import load_plan
+from helpers.snapshot import load_snapshot
+
+SNAPSHOT = "sample-2023-09-30"
+
+
+def workbook(*args: str, root: Path | None = None, **kw) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if root is not None:
+        env["WORKBOOK_ROOT"] = str(root)
+    return subprocess.run([sys.executable, "-m", "helpers.cli", *args], capture_output=True, text=True,
+                          encoding="utf-8", env=env, **kw)
+
+
+def start(*args: str, root: Path) -> subprocess.Popen:
+    env = dict(os.environ, WORKBOOK_ROOT=str(root))
+    return subprocess.Popen([sys.executable, "-m", "helpers.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env,
+                            start_new_session=True)
+
+
+@pytest.fixture()
+def project(tmp_path) -> Path:
+    """A copy of the project's notebooks, plan and data, to break and run freely."""
+    root = tmp_path / "project"
+    src = project_root()
+    for name in ("notebooks", "params", "data"):
+        shutil.copytree(src / name, root / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(src / "pyproject.toml", root / "pyproject.toml")
+    return root
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.links += [v for k, v in attrs if k == "href" and v]
+
+
+def _cells_of_row(html: str, kpi_id: str) -> list[str]:
+    """The text of the cells in the scorecard row of one KPI."""
+    row = re.search(rf"<tr>(?:(?!</tr>).)*?>{kpi_id}</td>(?:(?!</tr>).)*</tr>", html, re.S)
+    assert row, kpi_id
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+
+
+def test_full_run_publishes_offline_reports(project):
+    done = workbook("run", "--snapshot", SNAPSHOT, root=project)
+    assert done.returncode == 0, done.stderr
+    report = project / "reports" / SNAPSHOT
+    assert report.is_symlink()
+    names = ["00_scorecard", "01_national_pension", "02_employee_pension", "03_benefits_consultation", "04_records"]
+    for name in names:
+        html = (report / f"{name}.html").read_text(encoding="utf-8")
+        assert external_resources(html) == [], name
+        assert "<script src=" not in html
+        assert "data:image/png;base64," in html  # charts are embedded
+    index = (report / "index.html").read_text(encoding="utf-8")
+    parser = _Links()
+    parser.feed(index)
+    assert {f"{n}.html" for n in names} | {"run.json"} <= set(parser.links)
+    for link in parser.links:
+        assert (report / link).is_file(), link
+    assert "国民年金（適用・収納）" in index and "令和5年9月末" in index
+    # the numbers in the HTML are the KPI engine's
+    engine = KpiEngine(load_snapshot(SNAPSHOT), load_plan())
+    scorecard = (report / "00_scorecard.html").read_text(encoding="utf-8")
+    for kpi_id in ("NP04", "EP05", "CB04", "RC01"):
+        result = engine.evaluate(kpi_id)
+        cells = _cells_of_row(scorecard, kpi_id)
+        assert format_value(result.kpi, result.value) in cells, (kpi_id, cells)
+        assert result.status in cells
+    record = json.loads((report / "run.json").read_text(encoding="utf-8"))
+    assert record["snapshot"]["tables"]["measures"]["sha256"] == load_snapshot(SNAPSHOT).manifest["tables"]["measures"]["sha256"]
+    assert [n["outcome"] for n in record["notebooks"]] == ["ok"] * 5
+    assert record["packages"]["papermill"] and record["parameters"]["scope"] == "00"
+    assert all(n["seconds"] > 0 for n in record["notebooks"])
+
+
+def test_failed_section_keeps_error_and_last_good_report(project):
+    first = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", "employee_pension", root=project)
+    assert first.returncode == 0, first.stderr
+    published = project / "reports" / SNAPSHOT
+    good_index = (published / "index.html").read_bytes()
+    good_target = published.resolve()
+
+    notebook = project / "notebooks" / "02_employee_pension.ipynb"
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb["cells"].insert(4, {"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {},
+                           "outputs": [], "source": 'raise RuntimeError("わざと失敗させる")'})
+    notebook.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+
+    second = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", "employee_pension", root=project)
+    assert second.returncode == 1
+    assert "02_employee_pension: セル 4 で RuntimeError: わざと失敗させる" in second.stderr
+    assert published.resolve() == good_target
+    assert (published / "index.html").read_bytes() == good_index
+    failed = sorted((project / "reports" / "failed").iterdir())
+    assert len(failed) == 1
+    kept = failed[0]
+    assert (kept / "04_records.html").is_file()  # the other section still ran
+    executed = json.loads((kept / "02_employee_pension.ipynb").read_text(encoding="utf-8"))
+    errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors and errors[0]["evalue"] == "わざと失敗させる"
+    index = (kept / "index.html").read_text(encoding="utf-8")
+    assert "失敗（セル 4で RuntimeError: わざと失敗させる）" in index
+
+
+def test_killed_run_publishes_nothing_half_written(project):
+    first = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", root=project)
+    assert first.returncode == 0, first.stderr
+    published = project / "reports" / SNAPSHOT
+    before = {p.name: p.read_bytes() for p in published.iterdir()}
+
+    proc = start("run", "--snapshot", SNAPSHOT, "--sections", "records", "national_pension", "--jobs", "1",
+                 root=project)
+    runs = project / "reports" / ".runs"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until the run has written its first section
+        partial = [p for p in runs.glob("*.partial") if any(p.glob("*.html"))]
+        if partial:
+            break
+        time.sleep(0.2)
+    assert partial, "the run never started writing"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert {p.name: p.read_bytes() for p in published.iterdir()} == before
+    assert any(runs.glob("*.partial"))  # left behind by the killed run, never published
+
+    again = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", root=project)
+    assert again.returncode == 0, again.stderr
+    assert not any(runs.glob("*.partial"))  # cleaned by the next run
+
+
+def test_second_concurrent_run_is_refused(project):
+    proc = start("run", "--snapshot", SNAPSHOT, "--sections", "records", "--jobs", "1", root=project)
+    lock = project / "reports" / ".lock"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (lock.exists() and lock.read_text(encoding="utf-8").strip()):
+        time.sleep(0.1)
+    second = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", root=project)
+    out, err = proc.communicate(timeout=120)
+    assert second.returncode == 2
+    assert "別の実行が reports/ に書き込み中です" in second.stderr and "Traceback" not in second.stderr
+    assert proc.returncode == 0, err
+    assert (project / "reports" / SNAPSHOT / "04_records.html").is_file()
+
+
+def test_invalid_snapshot_is_refused_before_any_notebook(project):
+    bad = project / "data" / "snapshots" / "broken-2023-09-30"
+    shutil.copytree(project / "data" / "snapshots" / SNAPSHOT, bad)
+    areas = bad / "areas.csv"
+    areas.write_text(areas.read_text(encoding="utf-8").replace("47001,沖縄第1事務所,office,47", "47001,沖縄第1事務所,office,99"),
+                     encoding="utf-8")
+    done = workbook("run", "--snapshot", str(bad), root=project)
+    assert done.returncode == 2
+    assert "実行しません" in done.stderr and "sha256 が manifest.yaml と一致しません" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (project / "reports" / ".runs").exists()
+
+
+def test_unknown_scope_is_refused(project):
+    done = workbook("run", "--snapshot", SNAPSHOT, "--scope", "4700", root=project)
+    assert done.returncode == 2
+    assert "地域コード「4700」はこのスナップショットにありません" in done.stderr
