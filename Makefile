@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) ## create .venv and install the pinned packages
 
-report: $(STAMP) ## rebuild and validate the sample snapshots, print the KPI table
+report: $(STAMP) ## rebuild and check the sample snapshots, publish reports/sample-2023-09-30/
 	$(BIN)/workbook sample
 	$(BIN)/workbook validate data/snapshots/sample-2023-09-30 data/snapshots/sample-2024-03-31
-	$(BIN)/workbook kpis --snapshot sample-2023-09-30
+	$(BIN)/workbook run --snapshot sample-2023-09-30
 
 test: $(STAMP) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/)
 	$(BIN)/python -m pytest --nbval
