@@ -158,7 +158,8 @@ def test_killed_run_publishes_nothing_half_written(project):
 
 
 def test_second_concurrent_run_is_refused(project):
-    proc = start("run", "--snapshot", SNAPSHOT, "--sections", "records", "--jobs", "1", root=project)
+    # all sections on one worker: the first run holds the lock for several seconds
+    proc = start("run", "--snapshot", SNAPSHOT, "--jobs", "1", root=project)
     lock = project / "reports" / ".lock"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not (lock.exists() and lock.read_text(encoding="utf-8").strip()):
@@ -188,3 +189,30 @@ def test_unknown_scope_is_refused(project):
     done = workbook("run", "--snapshot", SNAPSHOT, "--scope", "4700", root=project)
     assert done.returncode == 2
     assert "地域コード「4700」はこのスナップショットにありません" in done.stderr
+
+
+def _outputs(path: Path) -> list:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [(c["source"], c.get("outputs")) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def test_batch_notebooks_equal_single_runs(project):
+    """A fan-out in warm worker processes gives, cell by cell, the outputs each notebook
+    gives alone in a fresh Jupyter kernel."""
+    done = workbook("run", "--snapshot", SNAPSHOT, "--each", "region", "--sections", "national_pension",
+                    "records", "scorecard", "--keep-notebooks", root=project)
+    assert done.returncode == 0, done.stderr
+    batch = project / "reports" / f"{SNAPSHOT}_each-region"
+    assert len(list(batch.glob("R*/*.ipynb"))) == 8 * 3
+    for area in ("R3", "R8"):
+        single = workbook("run", "--snapshot", SNAPSHOT, "--scope", area, "--engine", "kernel",
+                          "--sections", "national_pension", "records", "scorecard", "--keep-notebooks",
+                          root=project)
+        assert single.returncode == 0, single.stderr
+        alone = project / "reports" / f"{SNAPSHOT}_{area}"
+        for name in ("00_scorecard", "01_national_pension", "04_records"):
+            got, want = _outputs(batch / area / f"{name}.ipynb"), _outputs(alone / f"{name}.ipynb")
+            assert len(got) == len(want)
+            for (source, a), (_, b) in zip(got, want):
+                assert a == b, f"{area} {name}: {source[:40]}"
+            assert (batch / area / f"{name}.html").read_bytes() == (alone / f"{name}.html").read_bytes()

@@ -108,7 +108,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from helpers.runner import RunOptions, run_reports
 
     options = RunOptions(snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each,
-                         jobs=args.jobs, out=args.out, plan_file=args.plan)
+                         jobs=args.jobs, out=args.out, plan_file=args.plan, engine=args.engine,
+                         keep_notebooks=args.keep_notebooks)
     return run_reports(options)
 
 
@@ -144,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU のコア数）")
     run.add_argument("--out", default="reports", help="出力先フォルダ（既定: reports）")
     run.add_argument("--plan", default="params/plan_fy2023.yaml", help="計画ファイル")
+    run.add_argument("--engine", choices=["inprocess", "kernel"], default="inprocess",
+                     help="実行方式（inprocess: 作業プロセスを使い回す〔既定〕、kernel: ノートブックごとに新しいカーネル）")
+    run.add_argument("--keep-notebooks", action="store_true",
+                     help="実行済みのノートブック（.ipynb）をすべて残す（既定: 失敗したものだけ）")
     run.set_defaults(func=_cmd_run)
 
     notebooks = sub.add_parser("notebooks", help="notebooks/ のノートブックを既定のパラメータで実行し直して保存する")

@@ -59,8 +59,11 @@ def _ipc_kernel_manager():
 
 
 def run_notebook(source: Path, target: Path, parameters: dict | None = None,
-                 cwd: Path | None = None) -> nbformat.NotebookNode:
+                 cwd: Path | None = None, engine: str = "kernel") -> nbformat.NotebookNode:
     """Execute `source` with papermill into `target` and return the executed notebook.
+
+    `engine` is "kernel" (a fresh Jupyter kernel, papermill's default engine) or
+    "workbook" (the warm in-process shell of `helpers.inprocess`).
 
     Raises:
         papermill.PapermillExecutionError: when a cell fails (the target notebook,
@@ -68,6 +71,14 @@ def run_notebook(source: Path, target: Path, parameters: dict | None = None,
     """
     import papermill
 
+    if engine == "workbook":
+        from helpers import inprocess
+
+        inprocess.register()
+        return papermill.execute_notebook(
+            str(source), str(target), parameters=parameters or {}, kernel_name="python3",
+            cwd=str(cwd or source.parent), progress_bar=False, log_output=False, engine_name="workbook",
+        )
     return papermill.execute_notebook(
         str(source), str(target), parameters=parameters or {}, kernel_name="python3",
         cwd=str(cwd or source.parent), progress_bar=False, log_output=False,
@@ -76,11 +87,15 @@ def run_notebook(source: Path, target: Path, parameters: dict | None = None,
 
 
 def strip_run_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove papermill's and nbclient's per-run timestamps and durations."""
+    """Remove what differs on every run: papermill's and nbclient's timestamps and
+    durations, and the random id papermill gives its injected parameters cell (it
+    would otherwise change the HTML of identical runs)."""
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
     return nb
 
 

@@ -46,6 +46,8 @@ class RunOptions:
     jobs: int = 0
     out: str = "reports"
     plan_file: str = "params/plan_fy2023.yaml"
+    engine: str = "inprocess"  # or "kernel": a fresh Jupyter kernel per notebook
+    keep_notebooks: bool = False  # keep every executed .ipynb, not only failed ones
 
 
 @dataclass
@@ -131,7 +133,8 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
     return jobs
 
 
-def _run_job(job: Job, staging: Path, source: Path) -> JobResult:
+def _run_job(job: Job, staging: Path, source: Path, engine: str = "kernel",
+             keep: bool = False) -> JobResult:
     """Execute one notebook and write its HTML; on failure keep the executed notebook."""
     from helpers.execute import run_notebook
 
@@ -141,19 +144,22 @@ def _run_job(job: Job, staging: Path, source: Path) -> JobResult:
     executed = target_dir / f"{job.notebook}.ipynb"
     error = None
     try:
-        nb = run_notebook(source, executed, job.parameters, cwd=source.parent)
+        nb = run_notebook(source, executed, job.parameters, cwd=source.parent, engine=engine)
     except Exception as exc:  # papermill raises on a failed cell; keep going with the others
         nb = nbformat.read(executed, as_version=4) if executed.exists() else None
         error = _error_of(nb, exc)
     record = _record_of(nb) if nb is not None and error is None else None
     if nb is not None:
         title = f"{job.area_name} {job.notebook}"
-        html = export_html(strip_run_metadata(nb), title)
+        strip_run_metadata(nb)
+        if keep and error is None:
+            nbformat.write(nb, executed)
+        html = export_html(nb, title)
         leaks = external_resources(html)
         if leaks and error is None:
             error = {"cell": None, "ename": "OfflineError", "evalue": f"外部の資源を参照しています: {leaks[:3]}"}
         (target_dir / f"{job.notebook}.html").write_text(html, encoding="utf-8")
-    if error is None:
+    if error is None and not keep:
         executed.unlink(missing_ok=True)  # kept only for diagnosis of failures
     return JobResult(job, error is None, time.perf_counter() - started, error, record)
 
@@ -179,6 +185,66 @@ def _record_of(nb) -> dict | None:
                 if "application/json" in output.get("data", {}):
                     return dict(output["data"]["application/json"])
     return None
+
+
+def _worker_job(job: Job, staging: Path, source: Path, keep: bool) -> JobResult:
+    """A job in a warm worker process (the in-process papermill engine)."""
+    return _run_job(job, staging, source, engine="workbook", keep=keep)
+
+
+def _warm_up(snapshot_ref: str, plan_file: str, snapshot, plan) -> None:
+    """Pay imports and the snapshot load once, in the parent, before the workers are
+    forked: they inherit all of it (copy-on-write) instead of each paying again."""
+    from helpers import inprocess, section, views_consultation, views_employee, views_national  # noqa: F401
+    from helpers import views_scorecard  # noqa: F401
+    from helpers.html_export import _exporter
+
+    inprocess.register()
+    inprocess.shell()
+    section.prime(snapshot_ref, plan_file, snapshot, plan)
+    section._load(snapshot_ref, plan_file)[2].scorecard()  # builds the engine's matrices once
+    _exporter()
+
+
+# Relative cost of the notebooks (national pension draws the most): the heaviest start
+# first so that the last worker to finish is not left with a long one.
+_WEIGHT = {"01_national_pension": 4.0, "02_employee_pension": 2.0, "03_benefits_consultation": 1.5,
+           "00_scorecard": 1.2, "04_records": 1.0}
+
+
+def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], workers: int,
+                 options: RunOptions, snapshot_ref: str, progress: Progress, snapshot=None,
+                 plan=None) -> list[JobResult]:
+    """Run every job, `workers` at a time, heaviest first, reporting each as it finishes."""
+    jobs = sorted(jobs, key=lambda j: -_WEIGHT.get(j.notebook, 1.0))
+    results: list[JobResult] = []
+    if options.engine == "kernel":
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_run_job, job, staging, sources[job.notebook], "kernel",
+                                   options.keep_notebooks) for job in jobs]
+            for future in as_completed(futures):
+                results.append(future.result())
+                progress.done(results[-1])
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    _warm_up(snapshot_ref, options.plan_file, snapshot, plan)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(_worker_job, job, staging, sources[job.notebook], options.keep_notebooks): job
+                   for job in jobs}
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                result = JobResult(futures[future], False, 0.0, {
+                    "cell": None, "ename": "WorkerCrashed",
+                    "evalue": "作業プロセスが異常終了しました（メモリ不足などの可能性）"})
+            results.append(result)
+            progress.done(result)
+    return results
 
 
 def run_reports(options: RunOptions, stream=None) -> int:
@@ -210,13 +276,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
         clean_stale(out)
         staging = staging_dir(out, name, started)
         progress = Progress(len(jobs), stream)
-        results: list[JobResult] = []
-        with ThreadPoolExecutor(max_workers=jobs_n) as pool:
-            futures = {pool.submit(_run_job, job, staging, sources[job.notebook]): job for job in jobs}
-            for future in as_completed(futures):
-                result = future.result()
-                results.append(result)
-                progress.done(result)
+        results = _execute_all(jobs, staging, sources, jobs_n, options, ref, progress, snapshot, plan)
         progress.close()
         order = {(j.area_code, j.notebook): i for i, j in enumerate(jobs)}
         results.sort(key=lambda r: order[(r.job.area_code, r.job.notebook)])

@@ -23,7 +23,7 @@ from helpers.plan import Kpi, Plan, load_plan
 from helpers.snapshot import Snapshot, load_snapshot
 from helpers.tables import Table, styled
 
-__all__ = ["SectionReport", "open_section", "SCORECARD"]
+__all__ = ["SectionReport", "open_section", "prime", "SCORECARD"]
 
 SCORECARD = "scorecard"
 _CACHE: dict[tuple, tuple[Snapshot, Plan, KpiEngine]] = {}
@@ -234,6 +234,21 @@ def _load(snapshot: str, plan_file: str) -> tuple[Snapshot, Plan, KpiEngine]:
     return _CACHE[key]
 
 
+def _scope_code(scope) -> str:
+    """An area code as text. papermill's `-p scope 00` passes the integer 0, so whole
+    numbers get back their leading zeros: 0 -> '00', 47 -> '47', 1001 -> '01001'."""
+    if isinstance(scope, bool) or not isinstance(scope, int):
+        return str(scope)
+    return f"{scope:05d}" if scope >= 1000 else f"{scope:02d}"
+
+
+def prime(snapshot: str, plan_file: str, snap: Snapshot, plan: Plan) -> None:
+    """Hand an already validated snapshot and plan to the cache (the batch runner has
+    just checked them; validating again in every worker would only cost time)."""
+    _CACHE.clear()
+    _CACHE[(str(resolve(plan_file)), snapshot)] = (snap, plan, KpiEngine(snap, plan))
+
+
 def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
                  fiscal_year: int) -> SectionReport:
     """Check the notebook's parameters and open the section.
@@ -243,6 +258,7 @@ def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
             snapshot, plan, scope or fiscal year is wrong.
     """
     snap, plan, engine = _load(snapshot, plan_file)
+    scope = _scope_code(scope)
     if section_id != SCORECARD and section_id not in {s.id for s in plan.sections}:
         raise WorkbookError(f"区分「{section_id}」は計画にありません。")
     snap.area(str(scope))  # raises with the nearest codes

@@ -1,0 +1,203 @@
+"""Benchmark of report batches: naive papermill + nbconvert loop, `workbook run`, and the
+floor (plain Python), for all sections nationally and for 47 prefectures.
+
+Each method runs as a child process; wall time, CPU time (user + system of the whole
+process tree) and peak memory (the largest sum of RSS over the process tree, sampled
+every 50 ms) are recorded, as medians over `--runs` repetitions. The naive loop over
+the 47-prefecture fan-out is timed once on `--naive-prefectures` prefectures and scaled
+to 47 (labelled as such in the results).
+
+    python bench/run_bench.py                # writes bench/results.json and bench/RESULTS.md
+    python bench/run_bench.py --runs 1 --workloads national   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SNAPSHOT = "sample-2023-09-30"
+NOTEBOOKS = ("00_scorecard", "01_national_pension", "02_employee_pension", "03_benefits_consultation",
+             "04_records")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_rss(root: int) -> int:
+    """Sum of resident memory (bytes) of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/statm", encoding="utf-8") as fh:
+                total += int(fh.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(command: list[str] | str, cwd: Path, shell: bool = False) -> dict:
+    """Run a command; wall seconds, CPU seconds of the tree, peak MiB of the tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = [0]
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, shell=shell, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, executable="/bin/bash" if shell else None)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{command} failed:\n{err[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu, "peak_mib": peak[0] / 2**20}
+
+
+def naive_script(scopes: list[str], out: Path) -> str:
+    """One papermill and one nbconvert command per notebook, one after another."""
+    lines = ["set -e"]
+    for scope in scopes:
+        for name in NOTEBOOKS:
+            target = out / scope / f"{name}.ipynb"
+            extra = "-r link_suffix .html" if name == "00_scorecard" else ""
+            lines.append(f"mkdir -p {out / scope}")
+            lines.append(f"{BIN}/papermill notebooks/{name}.ipynb {target} -r snapshot {SNAPSHOT} "
+                         f"-r scope {scope} -p fiscal_year 2023 {extra} -k python3 --no-progress-bar")
+            lines.append(f"{BIN}/jupyter nbconvert --to html --no-input {target} --log-level WARN")
+    return "\n".join(lines)
+
+
+def prefectures() -> list[str]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from helpers.snapshot import load_snapshot
+
+    areas = load_snapshot(SNAPSHOT).areas
+    return list(areas.loc[areas["level"] == "prefecture", "area_code"])
+
+
+def run_method(method: str, workload: str, tmp: Path, naive_prefectures: int) -> dict:
+    out = tmp / f"{method}-{workload}"
+    shutil.rmtree(out, ignore_errors=True)
+    each = ["--each", "prefecture"] if workload == "prefectures" else []
+    if method == "workbook":
+        return measure([str(BIN / "workbook"), "run", "--snapshot", SNAPSHOT, *each, "--out", str(out)], ROOT)
+    if method == "floor":
+        return measure([sys.executable, str(ROOT / "bench" / "floor.py"), "--snapshot", SNAPSHOT,
+                        *each, "--out", str(out)], ROOT)
+    scopes = ["00"] if workload == "national" else prefectures()[:naive_prefectures]
+    result = measure(naive_script(scopes, out), ROOT, shell=True)
+    if workload == "prefectures":
+        factor = 47 / naive_prefectures
+        result = {"wall_s": result["wall_s"] * factor, "cpu_s": result["cpu_s"] * factor,
+                  "peak_mib": result["peak_mib"], "scaled_from_prefectures": naive_prefectures}
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="repetitions per method (median reported)")
+    parser.add_argument("--naive-runs", type=int, default=1, help="repetitions of the slow naive loop")
+    parser.add_argument("--naive-prefectures", type=int, default=5)
+    parser.add_argument("--workloads", nargs="+", default=["national", "prefectures"])
+    parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True,
+                        help="write bench/results.json and bench/RESULTS.md")
+    args = parser.parse_args(argv)
+
+    results: dict = {"date": dt.date.today().isoformat(), "cores": os.cpu_count(), "snapshot": SNAPSHOT,
+                     "runs": args.runs, "workloads": {}}
+    with tempfile.TemporaryDirectory(prefix="workbook-bench-") as tmp:
+        for workload in args.workloads:
+            table = {}
+            for method in ("naive", "workbook", "floor"):
+                repeats = args.naive_runs if method == "naive" else args.runs
+                samples = []
+                for i in range(repeats):
+                    sample = run_method(method, workload, Path(tmp), args.naive_prefectures)
+                    print(f"{workload:11s} {method:8s} run {i + 1}/{repeats}: wall {sample['wall_s']:.1f}s "
+                          f"cpu {sample['cpu_s']:.1f}s peak {sample['peak_mib']:.0f} MiB", flush=True)
+                    samples.append(sample)
+                entry = {k: round(statistics.median(s[k] for s in samples), 2)
+                         for k in ("wall_s", "cpu_s", "peak_mib")}
+                entry["samples"] = len(samples)
+                if "scaled_from_prefectures" in samples[0]:
+                    entry["scaled_from_prefectures"] = samples[0]["scaled_from_prefectures"]
+                table[method] = entry
+            table["workbook_over_floor"] = round(table["workbook"]["wall_s"] / table["floor"]["wall_s"], 2)
+            table["naive_over_workbook"] = round(table["naive"]["wall_s"] / table["workbook"]["wall_s"], 2)
+            results["workloads"][workload] = table
+    if args.write:
+        (ROOT / "bench" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
+                                                     encoding="utf-8")
+        (ROOT / "bench" / "RESULTS.md").write_text(render_markdown(results), encoding="utf-8")
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
+def render_markdown(results: dict) -> str:
+    """bench/RESULTS.md from the results."""
+    lines = [
+        "# Benchmark: report batches",
+        "",
+        f"Measured {results['date']} on this machine ({results['cores']} cores), snapshot "
+        f"`{results['snapshot']}`, by `python bench/run_bench.py`. Medians of {results['runs']} runs "
+        "(the naive loop: see the samples column). CPU is user + system time of the whole process tree; "
+        "peak memory is the largest sum of resident memory over the tree.",
+        "",
+        "- **naive**: one `papermill` and one `jupyter nbconvert --to html --no-input` command per notebook, "
+        "sequential.",
+        "- **workbook**: `workbook run` (in-process papermill engine in warm worker processes, one per core; "
+        "HTML exported in-process).",
+        "- **floor**: the notebooks' code cells (exported with nbconvert) as plain Python, one long-lived "
+        "process per core, writing the same charts and tables.",
+        "",
+    ]
+    names = {"national": "All sections, 全国 (5 notebooks)", "prefectures": "All sections × 47 prefectures (235 notebooks)"}
+    for workload, table in results["workloads"].items():
+        lines += [f"## {names.get(workload, workload)}", "",
+                  "| method | wall (s) | CPU (s) | peak memory (MiB) | samples |", "| --- | ---: | ---: | ---: | --- |"]
+        for method in ("naive", "workbook", "floor"):
+            row = table[method]
+            note = str(row["samples"])
+            if "scaled_from_prefectures" in row:
+                note += f" (timed on {row['scaled_from_prefectures']} prefectures, scaled ×47/{row['scaled_from_prefectures']})"
+            lines.append(f"| {method} | {row['wall_s']:.1f} | {row['cpu_s']:.1f} | {row['peak_mib']:.0f} | {note} |")
+        lines += ["", f"workbook / floor = **{table['workbook_over_floor']:.2f}**; "
+                      f"naive / workbook = **{table['naive_over_workbook']:.2f}**", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
