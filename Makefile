@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install report test notebooks sample lock clean
+.PHONY: help install report test lab bench notebooks sample lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,14 @@ report: $(STAMP) ## rebuild and check the sample snapshots, publish reports/samp
 
 test: $(STAMP) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/)
 	$(BIN)/python -m pytest --nbval
+
+lab: $(STAMP) ## open JupyterLab on notebooks/ (localhost only, no token; the project's kernel)
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab \
+	  --ServerApp.ip=127.0.0.1 --IdentityProvider.token= --ServerApp.root_dir=notebooks \
+	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+
+bench: $(STAMP) ## measure naive vs workbook vs floor (writes bench/results.json, bench/RESULTS.md)
+	$(BIN)/python bench/run_bench.py
 
 notebooks: $(STAMP) ## re-execute the committed notebooks in place after an intended change
 	$(BIN)/workbook notebooks

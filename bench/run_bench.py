@@ -126,18 +126,43 @@ def run_method(method: str, workload: str, tmp: Path, naive_prefectures: int) ->
     return result
 
 
+def memory_check(tmp: Path, runs: int) -> dict:
+    """Peak memory of a fan-out over 8 regions and over all 312 offices (04_records,
+    the quickest section): memory must not grow with the number of areas."""
+    table = {}
+    for level in ("region", "office"):
+        samples = []
+        for _ in range(runs):
+            out = tmp / f"memory-{level}"
+            shutil.rmtree(out, ignore_errors=True)
+            samples.append(measure([str(BIN / "workbook"), "run", "--snapshot", SNAPSHOT, "--each", level,
+                                    "--sections", "records", "--out", str(out)], ROOT))
+            print(f"memory      {level:8s} wall {samples[-1]['wall_s']:.1f}s peak {samples[-1]['peak_mib']:.0f} MiB",
+                  flush=True)
+        table[level] = {k: round(statistics.median(s[k] for s in samples), 2) for k in ("wall_s", "cpu_s", "peak_mib")}
+        table[level]["notebooks"] = 8 if level == "region" else 312
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="repetitions per method (median reported)")
     parser.add_argument("--naive-runs", type=int, default=1, help="repetitions of the slow naive loop")
     parser.add_argument("--naive-prefectures", type=int, default=5)
-    parser.add_argument("--workloads", nargs="+", default=["national", "prefectures"])
+    parser.add_argument("--workloads", nargs="*", default=["national", "prefectures"])
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other entries of the existing bench/results.json")
+    parser.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure peak memory of 8-region and 312-office fan-outs")
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True,
                         help="write bench/results.json and bench/RESULTS.md")
     args = parser.parse_args(argv)
 
     results: dict = {"date": dt.date.today().isoformat(), "cores": os.cpu_count(), "snapshot": SNAPSHOT,
                      "runs": args.runs, "workloads": {}}
+    existing = ROOT / "bench" / "results.json"
+    if args.merge and existing.is_file():
+        results = json.loads(existing.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="workbook-bench-") as tmp:
         for workload in args.workloads:
             table = {}
@@ -158,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             table["workbook_over_floor"] = round(table["workbook"]["wall_s"] / table["floor"]["wall_s"], 2)
             table["naive_over_workbook"] = round(table["naive"]["wall_s"] / table["workbook"]["wall_s"], 2)
             results["workloads"][workload] = table
+        if args.memory:
+            results["memory"] = memory_check(Path(tmp), 1)
     if args.write:
         (ROOT / "bench" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
                                                      encoding="utf-8")
@@ -196,6 +223,13 @@ def render_markdown(results: dict) -> str:
             lines.append(f"| {method} | {row['wall_s']:.1f} | {row['cpu_s']:.1f} | {row['peak_mib']:.0f} | {note} |")
         lines += ["", f"workbook / floor = **{table['workbook_over_floor']:.2f}**; "
                       f"naive / workbook = **{table['naive_over_workbook']:.2f}**", ""]
+    if "memory" in results:
+        m = results["memory"]
+        lines += ["## Memory of a fan-out (04_records only)", "",
+                  "| fan-out | notebooks | wall (s) | peak memory (MiB) |", "| --- | ---: | ---: | ---: |"]
+        for level, row in m.items():
+            lines.append(f"| each {level} | {row['notebooks']} | {row['wall_s']:.1f} | {row['peak_mib']:.0f} |")
+        lines.append("")
     return "\n".join(lines)
 
 

@@ -1,0 +1,129 @@
+"""The analyst's path: JupyterLab, started as `make lab` starts it, driven in headless
+Chromium. Open the national pension notebook, set the scope to Okinawa in the
+parameters cell, run all cells, and find the charts and Okinawa's figures in the
+narrative, with no error. Also: every notebook run from `notebooks/` (JupyterLab's
+working directory) gives the committed outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from helpers.execute import notebook_paths, run_notebook, strip_run_metadata
+from helpers.formatting import format_value
+from helpers.kpi import KpiEngine
+from helpers.paths import project_root
+from helpers.plan import load_plan
+from helpers.snapshot import load_snapshot
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def lab(tmp_path):
+    """JupyterLab on a copy of the project (so the browser's edits touch no committed file)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("chromium is not installed; .ci/run installs Debian's chromium package")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    root = tmp_path / "project"
+    for name in ("notebooks", "params", "data"):
+        shutil.copytree(project_root() / name, root / name)
+    shutil.copy(project_root() / "pyproject.toml", root / "pyproject.toml")
+    port = _free_port()
+    venv_share = Path(sys.prefix) / "share" / "jupyter"
+    env = dict(os.environ, WORKBOOK_ROOT=str(root), JUPYTER_PATH=str(venv_share),
+               JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+    # the same options as `make lab`, plus a port and no browser of its own
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--ServerApp.port={port}",
+         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", f"--ServerApp.root_dir={root / 'notebooks'}",
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/api/status", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"JupyterLab did not start: {proc.stderr.read()[-2000:]}")
+    yield url, root
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_analyst_changes_scope_to_okinawa_and_reruns(lab):
+    from playwright.sync_api import sync_playwright
+
+    url, root = lab
+    engine = KpiEngine(load_snapshot("sample-2023-09-30"), load_plan())
+    okinawa_rate = format_value(engine.plan.kpi("NP04"), engine.evaluate("NP04", area="47").value)
+    national_rate = format_value(engine.plan.kpi("NP04"), engine.evaluate("NP04", area="00").value)
+    assert okinawa_rate != national_rate
+    started = time.monotonic()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/lab/tree/01_national_pension.ipynb")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        editor = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".cm-content")
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text('snapshot = "sample-2023-09-30"\nplan_file = "params/plan_fy2023.yaml"\n'
+                                  'scope = "47"\nfiscal_year = 2023')
+        page.click("text=Run", timeout=10_000)
+        page.click("text=Run All Cells", timeout=10_000)
+        page.wait_for_function(
+            "() => { const p = [...document.querySelectorAll('.jp-InputArea-prompt')].map(e => e.textContent);"
+            " return p.length > 0 && p.every(t => !t.includes('*'));"
+            " }", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        text = page.inner_text(".jp-Notebook")
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()
+        images = page.eval_on_selector_all(".jp-OutputArea-output img",
+                                           "els => els.map(e => e.naturalWidth)")
+        page.screenshot(path=str(root / "lab.png"))
+        browser.close()
+    assert errors == 0
+    assert "範囲: 沖縄県（都道府県、コード 47）" in text
+    assert f"**現年度納付率**" not in text  # markdown is rendered, not shown raw
+    assert f"現年度納付率は{okinawa_rate}" in text
+    assert len(images) >= 7 and all(w > 300 for w in images)
+    print(f"browser test: {time.monotonic() - started:.1f}s")
+
+
+@pytest.mark.parametrize("notebook", notebook_paths(), ids=lambda p: p.stem)
+def test_notebook_run_from_notebooks_folder_gives_committed_outputs(tmp_path, notebook, monkeypatch):
+    monkeypatch.chdir(notebook.parent)  # as JupyterLab runs it
+    ran = strip_run_metadata(run_notebook(notebook, tmp_path / notebook.name, cwd=notebook.parent))
+    committed = json.loads(notebook.read_text(encoding="utf-8"))
+    want = [c.get("outputs") for c in committed["cells"] if c["cell_type"] == "code"]
+    got = [c.get("outputs") for c in ran.cells if c.cell_type == "code"]
+    assert json.loads(json.dumps(got)) == want
