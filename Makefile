@@ -29,7 +29,7 @@ test: $(STAMP) ## run every test (unit, bad input, papermill scope runs, nbval o
 lab: $(STAMP) ## open JupyterLab on notebooks/ (localhost only, no token; the project's kernel)
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab \
 	  --ServerApp.ip=127.0.0.1 --IdentityProvider.token= --ServerApp.root_dir=notebooks \
-	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --allow-root
 
 bench: $(STAMP) ## measure naive vs workbook vs floor (writes bench/results.json, bench/RESULTS.md)
 	$(BIN)/python bench/run_bench.py

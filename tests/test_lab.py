@@ -6,7 +6,6 @@ working directory) gives the committed outputs."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -16,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from helpers.execute import notebook_paths, run_notebook, strip_run_metadata
@@ -47,20 +47,27 @@ def lab(tmp_path):
     for name in ("notebooks", "params", "data"):
         shutil.copytree(project_root() / name, root / name)
     shutil.copy(project_root() / "pyproject.toml", root / "pyproject.toml")
+    # render every cell (JupyterLab 4 otherwise draws only the cells in view), so the
+    # whole notebook can be read from the page
+    settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}', encoding="utf-8")
     port = _free_port()
     venv_share = Path(sys.prefix) / "share" / "jupyter"
     env = dict(os.environ, WORKBOOK_ROOT=str(root), JUPYTER_PATH=str(venv_share),
                JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+               JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"))
     # the same options as `make lab`, plus a port and no browser of its own
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--ServerApp.port={port}",
          "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", f"--ServerApp.root_dir={root / 'notebooks'}",
-         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         "--allow-root"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             with urllib.request.urlopen(f"{url}/api/status", timeout=2) as response:
                 if response.status == 200:
@@ -123,7 +130,7 @@ def test_analyst_changes_scope_to_okinawa_and_reruns(lab):
 def test_notebook_run_from_notebooks_folder_gives_committed_outputs(tmp_path, notebook, monkeypatch):
     monkeypatch.chdir(notebook.parent)  # as JupyterLab runs it
     ran = strip_run_metadata(run_notebook(notebook, tmp_path / notebook.name, cwd=notebook.parent))
-    committed = json.loads(notebook.read_text(encoding="utf-8"))
-    want = [c.get("outputs") for c in committed["cells"] if c["cell_type"] == "code"]
+    committed = nbformat.read(notebook, as_version=4)
+    want = [c.get("outputs") for c in committed.cells if c.cell_type == "code"]
     got = [c.get("outputs") for c in ran.cells if c.cell_type == "code"]
-    assert json.loads(json.dumps(got)) == want
+    assert got == want
