@@ -15,7 +15,7 @@ from helpers.kpi import KpiEngine
 from helpers.plan import Kpi
 
 __all__ = ["child_level", "areas_below", "kpi_by_area", "year_lines_data", "office_sizes",
-           "single_month", "monthly_single", "time_series"]
+           "single_month", "monthly_single", "monthly_single_lines", "time_series", "MONTH_LABELS"]
 
 
 def child_level(level: str) -> str | None:
@@ -71,7 +71,7 @@ def year_lines_data(engine: KpiEngine, kpi: Kpi, area: str, fiscal_year: int,
     first_year = int(engine.snapshot.manifest["first_fiscal_year"])
     lagged = engine.year_end(kpi, fiscal_year).month == 4
     months = 13 if lagged else 12
-    labels = [f"{(3 + k) % 12 + 1}月末" for k in range(12)] + (["翌4月末"] if lagged else [])
+    labels = MONTH_LABELS + (["翌4月末"] if lagged else [])
     lines: dict[str, pd.Series] = {}
     for y in range(fiscal_year, max(first_year, fiscal_year - years + 1) - 1, -1):
         end = engine.default_period(kpi, y)
@@ -109,6 +109,16 @@ def single_month(engine: KpiEngine, kpi: Kpi, area: str, fiscal_year: int, perio
     if not denominator or math.isnan(denominator):
         return math.nan
     return (100.0 if kpi.is_rate else 1.0) * numerator / denominator
+
+
+MONTH_LABELS = [f"{(3 + k) % 12 + 1}月末" for k in range(12)]  # 4月末 … 3月末
+
+
+def monthly_single_lines(engine: KpiEngine, kpi: Kpi, area: str, fiscal_year: int) -> dict[str, pd.Series]:
+    """`monthly_single` for this fiscal year and the one before (this year first)."""
+    first_year = int(engine.snapshot.manifest["first_fiscal_year"])
+    return {fiscal_year_label(year): monthly_single(engine, kpi, area, year)
+            for year in (fiscal_year, fiscal_year - 1) if year >= first_year}
 
 
 def monthly_single(engine: KpiEngine, kpi: Kpi, area: str, fiscal_year: int) -> pd.Series:

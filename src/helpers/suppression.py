@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["SUPPRESSED", "MIN_COUNT", "suppress_counts"]
+__all__ = ["SUPPRESSED", "MIN_COUNT", "suppress_counts", "count_cells"]
 
 SUPPRESSED = "x"
 MIN_COUNT = 3  # counts of 1 and 2 are hidden; 0 reveals no one and is shown
@@ -41,3 +41,16 @@ def suppress_counts(values: pd.Series, groups: pd.Series, min_count: int = MIN_C
             if len(candidates):
                 hide.loc[candidates.sort_values(kind="stable").index[0]] = True
     return hide
+
+
+def count_cells(values: pd.Series, groups: pd.Series, *, suppress: bool) -> list[str]:
+    """Counts as table text ('1,234'), with `x` where suppression applies.
+
+    >>> count_cells(pd.Series([1, 5, 9]), pd.Series(["a", "a", "a"]), suppress=True)
+    ['x', 'x', '9']
+    """
+    text = [f"{v:,.0f}" for v in values]
+    if not suppress:
+        return text
+    hide = suppress_counts(values, groups)
+    return [SUPPRESSED if h else t for h, t in zip(hide, text)]

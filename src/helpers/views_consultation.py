@@ -27,14 +27,10 @@ def service_levels(r: SectionReport):
     """Each service level month by month (the month alone), this year and last, with
     its target line."""
     panels = []
-    labels = [f"{(3 + k) % 12 + 1}月末" for k in range(12)]
+    labels = breakdowns.MONTH_LABELS
     for kpi_id, name in _SERVICE:
         kpi = r.plan.kpi(kpi_id)
-        lines = {}
-        for back in (0, 1):
-            year = r.fiscal_year - back
-            if year >= int(r.snapshot.manifest["first_fiscal_year"]):
-                lines[fiscal_year_label(year)] = breakdowns.monthly_single(r.engine, kpi, r.scope, year)
+        lines = breakdowns.monthly_single_lines(r.engine, kpi, r.scope, r.fiscal_year)
         target = kpi.target_value if kpi.target_rule in ("at_least", "below") else None
         panels.append({"lines": lines, "title": f"{name}（月別）", "unit": kpi.unit_label,
                        "target": target, "target_label": f"目標 {format_value(kpi, target)}" if target else None,

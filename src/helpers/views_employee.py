@@ -9,7 +9,7 @@ from helpers import breakdowns, plots
 from helpers.breakdowns import child_level, kpi_by_area
 from helpers.era import fiscal_year_label, month_end_label, shift_months
 from helpers.section import SectionReport
-from helpers.suppression import SUPPRESSED, suppress_counts
+from helpers.suppression import count_cells
 from helpers.tables import Table, styled
 
 __all__ = ["monthly_bars", "priority_table", "inspections_monthly", "collection_table", "grace_table"]
@@ -18,14 +18,8 @@ __all__ = ["monthly_bars", "priority_table", "inspections_monthly", "collection_
 def monthly_bars(r: SectionReport, kpi_id: str, title: str):
     """A flow KPI month by month (single months, not cumulative): this year and last."""
     kpi = r.plan.kpi(kpi_id)
-    lines = {}
-    for back in (1, 0):
-        year = r.fiscal_year - back
-        if year >= int(r.snapshot.manifest["first_fiscal_year"]):
-            lines[fiscal_year_label(year)] = breakdowns.monthly_single(r.engine, kpi, r.scope, year)
-    labels = [f"{(3 + k) % 12 + 1}月末" for k in range(12)]
-    ordered = dict(reversed(list(lines.items())))  # this year first, emphasised
-    return plots.year_lines(ordered, title=title, unit=kpi.unit_label, x_labels=labels)
+    lines = breakdowns.monthly_single_lines(r.engine, kpi, r.scope, r.fiscal_year)
+    return plots.year_lines(lines, title=title, unit=kpi.unit_label, x_labels=breakdowns.MONTH_LABELS)
 
 
 def priority_table(r: SectionReport) -> Table | Markdown:
@@ -39,11 +33,7 @@ def priority_table(r: SectionReport) -> Table | Markdown:
     remaining = listed - covered
     table = pd.DataFrame({"地域": frame["name_ja"]})
     for label, values in (("対象事業所", listed), ("適用済み", covered), ("未適用", remaining)):
-        text = [f"{v:,.0f}" for v in values]
-        if level == "office":
-            hide = suppress_counts(values, frame["parent_code"])
-            text = [SUPPRESSED if h else t for h, t in zip(hide, text)]
-        table[label] = text
+        table[label] = count_cells(values, frame["parent_code"], suppress=level == "office")
     table["適用率"] = [f"{100 * c / t:.1f}%" if t else "—" for c, t in zip(covered, listed)]
     result = r.result("EP02")
     total = {"地域": f"{r.scope_name}計", "対象事業所": f"{result.denominator:,.0f}",
@@ -113,11 +103,7 @@ def grace_table(r: SectionReport) -> Table | Markdown:
     grace, plans = frame["denominator"], frame["numerator"]
     table = pd.DataFrame({"地域": frame["name_ja"]})
     for label, values in (("法定猶予事業所", grace), ("うち新規調定額以上の納付計画", plans)):
-        text = [f"{v:,.0f}" for v in values]
-        if level == "office":
-            hide = suppress_counts(values, frame["parent_code"])
-            text = [SUPPRESSED if h else t for h, t in zip(hide, text)]
-        table[label] = text
+        table[label] = count_cells(values, frame["parent_code"], suppress=level == "office")
     table["割合"] = [f"{100 * p / g:.1f}%" if g else "—" for p, g in zip(plans, grace)]
     return styled(table, uuid="ep-grace", caption=f"法定猶予の状況（{month_end_label(r.period)}現在）",
                   right_align=tuple(table.columns[1:]))

@@ -12,7 +12,7 @@ from helpers.era import fiscal_year_label, in_year_span_label, month_end, shift_
 from helpers.formatting import format_change, format_value
 from helpers.reference import load_reference
 from helpers.section import SectionReport
-from helpers.suppression import SUPPRESSED, suppress_counts
+from helpers.suppression import count_cells
 from helpers.tables import Table, styled
 
 __all__ = [
@@ -211,12 +211,7 @@ def ex_officio_table(r: SectionReport) -> Table | Markdown:
     frames = [kpi_by_area(r.engine, r.plan.kpi(k), r.scope, level, r.fiscal_year, r.period) for k, _ in ids]
     table = pd.DataFrame({"地域": frames[0]["name_ja"]})
     for (kpi_id, label), frame in zip(ids, frames):
-        values = frame["value"]
-        text = [f"{v:,.0f}" for v in values]
-        if level == "office":
-            hide = suppress_counts(values, frame["parent_code"])
-            text = [SUPPRESSED if h else t for h, t in zip(hide, text)]
-        table[f"{label}（人）"] = text
+        table[f"{label}（人）"] = count_cells(frame["value"], frame["parent_code"], suppress=level == "office")
     totals = {f"{label}（人）": f"{r.result(k).value:,.0f}" for k, label in ids}
     table = pd.concat([table, pd.DataFrame([{"地域": f"{r.scope_name}計", **totals}])], ignore_index=True)
     note = "（x は1～2人のため秘匿。合計から逆算できないよう、同じ地域の別の1事務所も秘匿）" if level == "office" else ""
