@@ -57,6 +57,8 @@ class Snapshot:
     areas: pd.DataFrame
     measures: pd.DataFrame
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _levels: dict[str, str] = field(default_factory=dict, repr=False)
+    _offices: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @property
     def as_of(self) -> dt.date:
@@ -87,19 +89,21 @@ class Snapshot:
 
     def offices_under(self, code: str) -> list[str]:
         """Codes of the offices at or below an area (itself, if it is an office)."""
-        if not self._children:
-            for child, parent in zip(self.areas["area_code"], self.areas["parent_code"]):
-                if parent is not None and not pd.isna(parent):
-                    self._children.setdefault(parent, []).append(child)
-        out: list[str] = []
-        stack = [code]
-        levels = dict(zip(self.areas["area_code"], self.areas["level"]))
-        while stack:
-            current = stack.pop()
-            if levels.get(current) == "office":
-                out.append(current)
-            stack.extend(self._children.get(current, []))
-        return sorted(out)
+        if code not in self._offices:
+            if not self._children:
+                self._levels.update(zip(self.areas["area_code"], self.areas["level"]))
+                for child, parent in zip(self.areas["area_code"], self.areas["parent_code"]):
+                    if parent is not None and not pd.isna(parent):
+                        self._children.setdefault(parent, []).append(child)
+            found: list[str] = []
+            stack = [code]
+            while stack:
+                current = stack.pop()
+                if self._levels.get(current) == "office":
+                    found.append(current)
+                stack.extend(self._children.get(current, []))
+            self._offices[code] = sorted(found)
+        return self._offices[code]
 
 
 @dataclass
