@@ -165,3 +165,20 @@ def test_unknown_area_names_close_matches(engine):
     with pytest.raises(WorkbookError, match="近いもの: 47（沖縄県）"):
         engine.snapshot.area("沖縄")
     assert len(AREAS) == 9
+
+
+def test_narrative_sentence_from_hand_computed_values(engine):
+    from helpers.narrative import kpi_sentence, section_narrative
+
+    result = engine.evaluate("NP04", area="01001", fiscal_year=2023, period=SEPT)
+    assert kpi_sentence(result) == (
+        "<strong>現年度納付率</strong>は70.0%（令和5年4月～8月分（9月末現在））で、"
+        "前年同期（60.0%）を10.0ポイント上回りました。年度末の見込みは85.8%（85.0%～86.7%）で、"
+        "目標（前年度実績（75.0%）を上回る）の達成が見込まれます。")
+    miss = engine.evaluate("CB01", area="01001", fiscal_year=2023, period=SEPT)
+    assert "前年同期（85.0%）を5.0ポイント下回りました" in kpi_sentence(miss)
+    assert "見込みの上限でも目標（90.0%以上）に届かない見込みです" in kpi_sentence(miss)
+    text = section_narrative([result, miss], section_name="テスト", scope_name="北海道第1事務所",
+                             as_of_label="令和5年9月末")
+    assert text.startswith("令和5年9月末現在、北海道第1事務所のテストでは、目標のある2指標は達成見込み 1、未達 1です。")
+    assert "注意が必要な指標: 年金相談の予約率（未達）。" in text

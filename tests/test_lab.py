@@ -120,7 +120,7 @@ def test_analyst_changes_scope_to_okinawa_and_reruns(lab):
         browser.close()
     assert errors == 0
     assert "範囲: 沖縄県（都道府県、コード 47）" in text
-    assert "**現年度納付率**" not in text  # markdown is rendered, not shown raw
+    assert "<strong>" not in text and "**" not in text  # markdown is rendered, not shown raw
     assert f"現年度納付率は{okinawa_rate}" in text
     assert len(images) >= 7 and all(w > 300 for w in images)
     print(f"browser test: {time.monotonic() - started:.1f}s")

@@ -96,15 +96,21 @@ def _verdict_text(result: KpiResult) -> str:
     return f"目標（{target}）に届いておらず、注意が必要です。"
 
 
+def _strong(text: str) -> str:
+    """Bold as inline HTML: Markdown's ** does not close after a full-width bracket
+    followed by a kana (「年金委員数（職域型＋地域型）**は」 would print the asterisks)."""
+    return f"<strong>{text}</strong>"
+
+
 def kpi_sentence(result: KpiResult) -> str:
     """One paragraph on one KPI: level, change on last year, verdict."""
     kpi = result.kpi
     if not result.has_value:
         if kpi.numerator and MEASURES[kpi.numerator].level == "national":
-            return f"**{kpi.name_ja}**は全国単位でのみ集計している指標のため、この範囲の値はありません。"
-        return f"**{kpi.name_ja}**は、この範囲・期間のデータがありません。"
+            return f"{_strong(kpi.name_ja)}は全国単位でのみ集計している指標のため、この範囲の値はありません。"
+        return f"{_strong(kpi.name_ja)}は、この範囲・期間のデータがありません。"
     value = format_value(kpi, result.value)
-    return (f"**{kpi.name_ja}**は{value}（{period_phrase(result)}）で、{_change_text(result)}。"
+    return (f"{_strong(kpi.name_ja)}は{value}（{period_phrase(result)}）で、{_change_text(result)}。"
             f"{_verdict_text(result)}")
 
 
@@ -154,7 +160,7 @@ def executive_summary(results: list[KpiResult], *, section_names: dict[str, str]
             continue
         counts = status_counts(part)
         summary = "、".join(f"{s}{counts[s]}" for s in (*_GRADED, "参考") if counts[s]) or "判定なし"
-        lines.append(f"- **{name}**（{len(part)}指標）: {summary}")
+        lines.append(f"- {_strong(name)}（{len(part)}指標）: {summary}")
     attention = _attention(results)
     lines.append("")
     if attention:
