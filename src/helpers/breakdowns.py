@@ -14,7 +14,7 @@ from helpers.era import fiscal_year_label, month_end, shift_months
 from helpers.kpi import KpiEngine
 from helpers.plan import Kpi
 
-__all__ = ["child_level", "areas_below", "kpi_by_area", "year_lines_data", "office_sizes",
+__all__ = ["child_level", "areas_below", "kpi_by_area", "year_lines_data",
            "single_month", "monthly_single", "monthly_single_lines", "time_series", "MONTH_LABELS"]
 
 
@@ -85,11 +85,6 @@ def year_lines_data(engine: KpiEngine, kpi: Kpi, area: str, fiscal_year: int,
         if series.notna().any():
             lines[fiscal_year_label(y)] = series
     return lines, labels
-
-
-def office_sizes(engine: KpiEngine, measure: str, fiscal_year: int, period: dt.date) -> pd.Series:
-    """A base measure per office (e.g. 納付対象月数 as the office's size)."""
-    return engine.measure_by_area(measure, fiscal_year, period)
 
 
 def single_month(engine: KpiEngine, kpi: Kpi, area: str, fiscal_year: int, period: dt.date) -> float:

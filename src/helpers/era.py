@@ -14,12 +14,10 @@ __all__ = [
     "fiscal_year_label",
     "fiscal_year_months",
     "month_end",
-    "months_into_fiscal_year",
     "month_end_label",
     "reiwa_year",
     "shift_months",
     "in_year_span_label",
-    "short_period_label",
 ]
 
 _REIWA_START = 2019  # 令和元年 = 2019
@@ -83,15 +81,6 @@ def fiscal_year_months(fiscal_year: int) -> list[dt.date]:
     return [shift_months(month_end(fiscal_year, 4), k) for k in range(12)]
 
 
-def months_into_fiscal_year(period: dt.date) -> int:
-    """1 for April, 12 for March.
-
-    >>> months_into_fiscal_year(dt.date(2023, 9, 30))
-    6
-    """
-    return (period.month - 4) % 12 + 1
-
-
 def month_end_label(period: dt.date) -> str:
     """'令和5年9月末' for 2023-09-30.
 
@@ -99,17 +88,6 @@ def month_end_label(period: dt.date) -> str:
     ('令和5年9月末', '令和元年5月末')
     """
     return f"{_era_year(period.year)}年{period.month}月末"
-
-
-def short_period_label(period: dt.date) -> str:
-    """Compact form used in chart axes and plan notes: 'R5.9末'.
-
-    >>> short_period_label(dt.date(2023, 9, 30))
-    'R5.9末'
-    """
-    if period.year >= _REIWA_START:
-        return f"R{reiwa_year(period.year).replace('元', '1')}.{period.month}末"
-    return f"H{period.year - 1988}.{period.month}末"
 
 
 def in_year_span_label(period: dt.date) -> str:

@@ -9,7 +9,6 @@ theme resets the font.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Sequence
 
@@ -21,7 +20,7 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking",
-    "scatter_levels", "line_series", "funnel_bars", "month_labels", "PNG_OPTIONS",
+    "scatter_levels", "line_series", "funnel_bars", "PNG_OPTIONS",
 ]
 
 # How figures become PNG in notebooks (and in the benchmark's floor). Layout is
@@ -245,14 +244,3 @@ def funnel_bars(stages: pd.DataFrame, *, title: str, unit: str) -> Figure:
     ax.set_ylabel(unit)
     ax.legend(frameon=False)
     return fig
-
-
-def month_labels(fiscal_year: int, first: dt.date, count: int) -> list[str]:
-    """'5月末', '6月末', ... for `count` month ends from `first` (April cut-off: '翌4月末')."""
-    labels = []
-    for k in range(count):
-        index = first.year * 12 + first.month - 1 + k
-        year, month = divmod(index, 12)
-        month += 1
-        labels.append("翌4月末" if (month == 4 and year == fiscal_year + 1) else f"{month}月末")
-    return labels
