@@ -241,7 +241,7 @@ def _coerce(frame: pd.DataFrame, table: TableSchema) -> pd.DataFrame:
             whole = numeric.notna() & (numeric % 1 == 0)
             coerced = numeric.where(whole).astype("Int64")
         else:
-            coerced = series.astype("string").astype(object).where(series.notna(), None)
+            coerced = series.astype("str")  # pandas 3: Arrow-backed strings, fast comparisons
         failed = series.notna() & pd.Series(coerced, index=series.index).isna()
         bad |= set(int(i) for i in series.index[failed])
         out[column] = coerced
