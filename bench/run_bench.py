@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-runs", type=int, default=1, help="repetitions of the slow naive loop")
     parser.add_argument("--naive-prefectures", type=int, default=5)
     parser.add_argument("--workloads", nargs="*", default=["national", "prefectures"])
+    parser.add_argument("--note", help="a sentence to keep with the results (e.g. what changed between runs)")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other entries of the existing bench/results.json")
     parser.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
@@ -185,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             results["workloads"][workload] = table
         if args.memory:
             results["memory"] = memory_check(Path(tmp), 1)
+    if args.note:
+        results.setdefault("notes", []).append(args.note)
     if args.write:
         (ROOT / "bench" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
                                                      encoding="utf-8")
@@ -223,6 +226,8 @@ def render_markdown(results: dict) -> str:
             lines.append(f"| {method} | {row['wall_s']:.1f} | {row['cpu_s']:.1f} | {row['peak_mib']:.0f} | {note} |")
         lines += ["", f"workbook / floor = **{table['workbook_over_floor']:.2f}**; "
                       f"naive / workbook = **{table['naive_over_workbook']:.2f}**", ""]
+    for note in results.get("notes", []):
+        lines += [f"Note: {note}", ""]
     if "memory" in results:
         m = results["memory"]
         lines += ["## Memory of a fan-out (04_records only)", "",
