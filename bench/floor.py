@@ -17,8 +17,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-NOTEBOOKS = ("00_scorecard", "01_national_pension", "02_employee_pension", "03_benefits_consultation",
-             "04_records")
+from helpers.execute import NOTEBOOKS
+
 _CELL = re.compile(r"^# In\[[ 0-9]*\]:\s*$", re.M)
 
 

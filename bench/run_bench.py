@@ -27,11 +27,11 @@ import threading
 import time
 from pathlib import Path
 
+from helpers.execute import NOTEBOOKS
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SNAPSHOT = "sample-2023-09-30"
-NOTEBOOKS = ("00_scorecard", "01_national_pension", "02_employee_pension", "03_benefits_consultation",
-             "04_records")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

@@ -25,14 +25,8 @@ def child_level(level: str) -> str | None:
 
 
 def areas_below(engine: KpiEngine, scope: str, level: str) -> pd.DataFrame:
-    """Areas of `level` inside `scope` (area_code, name_ja, parent_code), in code order.
-    An area is inside when its offices are (the hierarchy never splits an area)."""
-    areas = engine.snapshot.areas
-    inside = set(engine.snapshot.offices_under(scope))
-    picked = areas[areas["level"] == level]
-    keep = [bool(offices) and offices[0] in inside
-            for offices in map(engine.snapshot.offices_under, picked["area_code"])]
-    return picked[keep].sort_values("area_code").reset_index(drop=True)
+    """Areas of `level` inside `scope`, in code order (see `Snapshot.areas_within`)."""
+    return engine.snapshot.areas_within(scope, level)
 
 
 def kpi_by_area(engine: KpiEngine, kpi: Kpi, scope: str, level: str, fiscal_year: int,

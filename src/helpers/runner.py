@@ -113,12 +113,8 @@ def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
 
 def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snapshot_ref: str) -> list[Job]:
     """The notebooks to run: every section for the scope, or for each area of a level."""
-    areas = snapshot.areas
     if each:
-        inside = set(snapshot.offices_under(scope))
-        picked = areas[areas["level"] == each]
-        picked = picked[[snapshot.offices_under(c)[0] in inside if snapshot.offices_under(c) else False
-                         for c in picked["area_code"]]]
+        picked = snapshot.areas_within(scope, each)
         targets = [(c, n, c) for c, n in zip(picked["area_code"], picked["name_ja"])]
     else:
         area = snapshot.area(scope)

@@ -106,6 +106,16 @@ class Snapshot:
         return self._offices[code]
 
 
+    def areas_within(self, scope: str, level: str) -> pd.DataFrame:
+        """Areas of `level` inside `scope` (area_code, name_ja, parent_code), in code
+        order. An area is inside when its offices are (the hierarchy never splits one)."""
+        inside = set(self.offices_under(scope))
+        picked = self.areas[self.areas["level"] == level]
+        keep = [bool(offices) and offices[0] in inside
+                for offices in map(self.offices_under, picked["area_code"])]
+        return picked[keep].sort_values("area_code").reset_index(drop=True)
+
+
 @dataclass
 class SnapshotCheck:
     """What `check_snapshot` found: the problems, and the snapshot when there are none."""

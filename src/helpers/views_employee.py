@@ -22,18 +22,27 @@ def monthly_bars(r: SectionReport, kpi_id: str, title: str):
     return plots.year_lines(lines, title=title, unit=kpi.unit_label, x_labels=breakdowns.MONTH_LABELS)
 
 
-def priority_table(r: SectionReport) -> Table | Markdown:
-    """5人以上の適用調査対象事業所: listed, covered, share and remaining, by area."""
+def _counts_by_area(r: SectionReport, kpi_id: str, columns) -> tuple[pd.DataFrame, pd.DataFrame] | Markdown:
+    """A KPI's counts for the areas one level below the scope, as table text with
+    office cells suppressed. `columns(frame)` gives (label, values) pairs."""
     level = child_level(r.level)
     if level is None:
         return Markdown("年金事務所の範囲のため、内訳はありません。")
-    kpi = r.plan.kpi("EP02")
-    frame = kpi_by_area(r.engine, kpi, r.scope, level, r.fiscal_year, r.period)
-    covered, listed = frame["numerator"], frame["denominator"]
-    remaining = listed - covered
+    frame = kpi_by_area(r.engine, r.plan.kpi(kpi_id), r.scope, level, r.fiscal_year, r.period)
     table = pd.DataFrame({"地域": frame["name_ja"]})
-    for label, values in (("対象事業所", listed), ("適用済み", covered), ("未適用", remaining)):
+    for label, values in columns(frame):
         table[label] = count_cells(values, frame["parent_code"], suppress=level == "office")
+    return frame, table
+
+
+def priority_table(r: SectionReport) -> Table | Markdown:
+    """5人以上の適用調査対象事業所: listed, covered, share and remaining, by area."""
+    found = _counts_by_area(r, "EP02", lambda f: (("対象事業所", f["denominator"]), ("適用済み", f["numerator"]),
+                                                  ("未適用", f["denominator"] - f["numerator"])))
+    if isinstance(found, Markdown):
+        return found
+    frame, table = found
+    covered, listed = frame["numerator"], frame["denominator"]
     table["適用率"] = [f"{100 * c / t:.1f}%" if t else "—" for c, t in zip(covered, listed)]
     result = r.result("EP02")
     total = {"地域": f"{r.scope_name}計", "対象事業所": f"{result.denominator:,.0f}",
@@ -95,15 +104,12 @@ def collection_table(r: SectionReport) -> Table:
 
 def grace_table(r: SectionReport) -> Table | Markdown:
     """法定猶予事業所 and the share paying at least new assessments, by area."""
-    level = child_level(r.level)
-    if level is None:
-        return Markdown("年金事務所の範囲のため、内訳はありません。")
-    kpi = r.plan.kpi("EP08")
-    frame = kpi_by_area(r.engine, kpi, r.scope, level, r.fiscal_year, r.period)
+    found = _counts_by_area(r, "EP08", lambda f: (("法定猶予事業所", f["denominator"]),
+                                                  ("うち新規調定額以上の納付計画", f["numerator"])))
+    if isinstance(found, Markdown):
+        return found
+    frame, table = found
     grace, plans = frame["denominator"], frame["numerator"]
-    table = pd.DataFrame({"地域": frame["name_ja"]})
-    for label, values in (("法定猶予事業所", grace), ("うち新規調定額以上の納付計画", plans)):
-        table[label] = count_cells(values, frame["parent_code"], suppress=level == "office")
     table["割合"] = [f"{100 * p / g:.1f}%" if g else "—" for p, g in zip(plans, grace)]
     return styled(table, uuid="ep-grace", caption=f"法定猶予の状況（{month_end_label(r.period)}現在）",
                   right_align=tuple(table.columns[1:]))
