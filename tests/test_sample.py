@@ -148,6 +148,11 @@ def test_engine_agrees_with_independent_computation(rows):
         ratio(rows, "paid_months_current", "due_months_current", "2022-09-30", offices="47"))
     answered = engine.evaluate("CB04", area="00", fiscal_year=2022, period=dt.date(2022, 9, 30))
     assert answered.value == pytest.approx(ratio(rows, "calls_answered", "calls_received", H1_2022))
+    # IN02 counts the year's new appointments (a flow), not the stock of 年金委員.
+    appointed = engine.evaluate("IN02", fiscal_year=2023, period=dt.date(2023, 9, 30))
+    assert appointed.value == total(rows, "new_pension_liaisons", months("2023-04-30", "2023-09-30"))
+    assert appointed.prior_value == total(rows, "new_pension_liaisons", H1_2022)
+    assert appointed.value != total(rows, "pension_liaisons", "2023-09-30")
 
 
 def test_sample_is_byte_for_byte_reproducible(tmp_path):

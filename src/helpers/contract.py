@@ -149,6 +149,8 @@ _DEFINITIONS = [
     # 情報提供・オンライン・組織
     _m("nenkin_net_users", "ねんきんネット利用者数", "人", "stock", "national", "月末時点の登録利用者数。"),
     _m("pension_liaisons", "年金委員数", "人", "stock", "national", "職域型と地域型の年金委員の合計。"),
+    _m("new_pension_liaisons", "新たに委嘱した年金委員数", "人", "flow", "national",
+       "当月に新たに委嘱した年金委員（職域型・地域型）の数。再委嘱を含まない。"),
     _m("filed_insured", "主要7届書の届出被保険者数", "人", "flow", "national",
        "当月に提出された主要7届書に記載された被保険者の数。"),
     _m("e_filed_insured", "主要7届書の電子申請被保険者数", "人", "flow", "national",

@@ -464,6 +464,13 @@ def _records_and_national(b: _Builder, o: _Offices, months: list[dt.date]) -> No
             e = e_first[k] if k < 7 else e_rest[k - 7]
             b.add(period, "filed_insured", [filed[k]], areas=national)
             b.add(period, "e_filed_insured", [e], areas=national)
+    # 新たに委嘱した年金委員: no published figure; synthetic, most appointments in April.
+    appointed = {2021: 9_800, 2022: 9_500, 2023: 9_900}
+    season = _season([2.2, 1.2, 1.0, 1.0, 0.9, 0.9, 1.0, 0.9, 0.8, 0.8, 0.6, 0.7])
+    for fy in range(FIRST_FY, LAST_FY + 1):
+        monthly = _allocate(appointed[fy], season)
+        for k, period in enumerate(fiscal_year_months(fy)):
+            b.add(period, "new_pension_liaisons", [monthly[k]], areas=national)
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
