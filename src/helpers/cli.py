@@ -167,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except WorkbookError as err:
         print(f"エラー: {err}", file=sys.stderr)
-        return 2
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("エラー: 中断しました（Ctrl-C）。公開中のレポートはそのままです。", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Problem", "WorkbookError", "InvalidInput"]
+__all__ = ["Problem", "WorkbookError", "InvalidInput", "OutputError", "RunInterrupted"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Problem:
 class WorkbookError(Exception):
     """An expected problem; its message is shown to the analyst as it is."""
 
+    exit_code = 2  # the command line's exit code for this kind of problem
+
     def _render_traceback_(self) -> list[str]:
         """IPython shows these lines instead of a traceback, so that a wrong parameter
         in a notebook reads as one short message, not a trace through pandas."""
@@ -49,3 +51,15 @@ class InvalidInput(WorkbookError):
         self.problems = problems
         lines = [title] + [f"  - {p}" for p in problems]
         super().__init__("\n".join(lines))
+
+
+class OutputError(WorkbookError):
+    """The output folder cannot be written (full, read-only, not a folder)."""
+
+    exit_code = 3
+
+
+class RunInterrupted(WorkbookError):
+    """The run was stopped by a signal (SIGTERM from systemd or kill, or Ctrl-C)."""
+
+    exit_code = 143

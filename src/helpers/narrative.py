@@ -12,6 +12,7 @@ import math
 from collections import Counter
 
 from helpers.contract import MEASURES
+from helpers.escaping import md
 from helpers.era import fiscal_year_label, in_year_span_label, month_end, month_end_label
 from helpers.formatting import format_change, format_target, format_value
 from helpers.kpi import KpiResult
@@ -99,7 +100,7 @@ def _verdict_text(result: KpiResult) -> str:
 def _strong(text: str) -> str:
     """Bold as inline HTML: Markdown's ** does not close after a full-width bracket
     followed by a kana (「年金委員数（職域型＋地域型）**は」 would print the asterisks)."""
-    return f"<strong>{text}</strong>"
+    return f"<strong>{md(text)}</strong>"
 
 
 def kpi_sentence(result: KpiResult) -> str:
@@ -137,10 +138,10 @@ def _attention(results: list[KpiResult]) -> list[KpiResult]:
 def section_narrative(results: list[KpiResult], *, section_name: str, scope_name: str,
                       as_of_label: str) -> str:
     """The section's 所見 as Markdown: an overview, then one paragraph per KPI."""
-    lines = [f"{as_of_label}現在、{scope_name}の{section_name}では、{_counts_text(results)}です。"]
+    lines = [f"{as_of_label}現在、{md(scope_name)}の{md(section_name)}では、{_counts_text(results)}です。"]
     attention = _attention(results)
     if attention:
-        names = "、".join(f"{r.kpi.name_ja}（{r.status}）" for r in attention)
+        names = "、".join(f"{md(r.kpi.name_ja)}（{r.status}）" for r in attention)
         lines.append(f"注意が必要な指標: {names}。")
     else:
         lines.append("要注意・未達の指標はありません。")
@@ -152,7 +153,7 @@ def section_narrative(results: list[KpiResult], *, section_name: str, scope_name
 def executive_summary(results: list[KpiResult], *, section_names: dict[str, str], scope_name: str,
                       as_of_label: str) -> str:
     """The scorecard's summary for management as Markdown."""
-    lines = [f"{as_of_label}現在、{scope_name}の令和5年度計画の{len(results)}指標のうち、"
+    lines = [f"{as_of_label}現在、{md(scope_name)}の令和5年度計画の{len(results)}指標のうち、"
              f"{_counts_text(results)}です。", ""]
     for section, name in section_names.items():
         part = [r for r in results if r.kpi.section == section]

@@ -26,24 +26,41 @@ PARTIAL = ".partial"
 
 
 class RunLock:
-    """An exclusive lock on an output folder, released when the process ends."""
+    """An exclusive lock on an output folder, released when the process ends.
+
+    The lock is a flock on `out/.lock`, which also records the owner's PID. Worker
+    processes close their inherited copy (`helpers.workers`), so only the run's main
+    process holds it. Should the recorded owner be dead while the lock is still held
+    (processes left behind by an older version), the stale file is replaced and the
+    run goes ahead instead of being refused forever.
+    """
 
     def __init__(self, out: Path):
         self.path = out / ".lock"
         self._fh = None
 
+    def fileno(self) -> int | None:
+        """The lock file's descriptor (for workers to close), or None when not held."""
+        return None if self._fh is None else self._fh.fileno()
+
     def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = self.path.open("a+", encoding="utf-8")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "不明"
-            fh.close()
-            raise WorkbookError(
-                f"別の実行が {self.path.parent.name}/ に書き込み中です（{holder}）。"
-                "終わってからもう一度実行してください。") from None
+        for attempt in range(2):
+            fh = self.path.open("a+", encoding="utf-8")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip()
+                fh.close()
+                owner = _owner_pid(holder)
+                if attempt == 0 and owner is not None and not _alive(owner):
+                    self.path.unlink(missing_ok=True)  # a new file, a new lock
+                    continue
+                raise WorkbookError(
+                    f"別の実行が {self.path.parent.name}/ に書き込み中です（{holder or '不明'}）。"
+                    "終わってからもう一度実行してください。") from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"PID {os.getpid()}、{dt.datetime.now().astimezone():%Y-%m-%d %H:%M:%S} 開始")
@@ -57,6 +74,25 @@ class RunLock:
             self._fh.truncate()
             fcntl.flock(self._fh, fcntl.LOCK_UN)
             self._fh.close()
+            self._fh = None
+
+
+def _owner_pid(holder: str) -> int | None:
+    """The PID written in the lock file ('PID 1234、…')."""
+    words = holder.replace("、", " ").split()
+    if len(words) >= 2 and words[0] == "PID" and words[1].isdigit():
+        return int(words[1])
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 def clean_stale(out: Path) -> list[Path]:

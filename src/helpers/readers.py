@@ -48,10 +48,14 @@ def decode_text(data: bytes) -> tuple[str | None, str]:
             return None, f"{utf8_error.start + 1}バイト目"
 
 
-def row_label_for(path: Path):
-    """How rows are named in messages: CSV line numbers (the header is line 1), or the
-    data row number for Parquet."""
+def row_label_for(path: Path, frame: pd.DataFrame | None = None):
+    """How rows are named in messages: the CSV file's own line numbers (kept by
+    `read_table` in ``frame.attrs["lines"]``, so blank lines and quoted line breaks do
+    not shift them), or the data row number for Parquet."""
     if path.suffix.lower() == ".csv":
+        lines = None if frame is None else frame.attrs.get("lines")
+        if lines is not None:
+            return lambda index: f"{lines[index]}行目"
         return lambda index: f"{index + 2}行目"
     return lambda index: f"データ{index + 1}行目"
 
@@ -60,7 +64,8 @@ def read_table(path: Path, file_label: str) -> tuple[pd.DataFrame | None, list[P
     """Read a table file as raw columns (CSV: all strings).
 
     Returns:
-        (frame, problems); frame is None when the file cannot be read at all.
+        (frame, problems); frame is None when the file cannot be read at all. For CSV,
+        ``frame.attrs["lines"]`` holds each row's line number in the file.
     """
     if not path.is_file():
         return None, [Problem(file_label, "", "ファイルがありません")]
@@ -76,40 +81,62 @@ def read_table(path: Path, file_label: str) -> tuple[pd.DataFrame | None, list[P
     if text is None:
         return None, [Problem(file_label, encoding,
                               "文字コードが UTF-8 でも CP932（Shift_JIS）でもありません")]
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            na_values=[], skip_blank_lines=True)
-    except pd.errors.ParserError as err:
-        return None, [Problem(file_label, _parser_line(str(err)), "列の数が見出し行と合いません")]
+    return _parse_csv(text, file_label)
+
+
+def _parse_csv(text: str, file_label: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Records with their starting line numbers; every record must have as many
+    fields as the header (pandas would silently pad a short row, or turn an extra field
+    on the first data row into an index)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    header_line = 0
+    records: list[list[str]] = []
+    lines: list[int] = []
     problems: list[Problem] = []
-    if frame.empty:
+    previous = 0
+    mismatched: list[tuple[int, int]] = []
+    last_record = 0
+    try:
+        for fields in reader:
+            start, previous = previous + 1, reader.line_num
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # a blank line
+            if header is None:
+                header, header_line = [f.strip() for f in fields], start
+                continue
+            if len(fields) != len(header):
+                mismatched.append((start, len(fields)))
+                continue
+            records.append(fields)
+            lines.append(start)
+            last_record = start
+    except csv.Error as err:
+        return None, [Problem(file_label, f"{reader.line_num}行目", f"CSV として読めません（{err}）")]
+    if header is None:
+        return None, [Problem(file_label, "", "ファイルが空です（見出し行もありません）")]
+    cut_short = (mismatched and not text.endswith(("\n", "\r")) and mismatched[-1][0] > last_record
+                 and mismatched[-1][1] < len(header))
+    for start, count in mismatched[:MAX_LISTED]:
+        rule = (f"列の数が見出し行と合いません（見出し {len(header)} 列、この行 {count} 列）")
+        if cut_short and start == mismatched[-1][0]:
+            rule = "最後の行が途中で切れています（ファイルが不完全です）"
+        problems.append(Problem(file_label, f"{start}行目", rule))
+    if len(mismatched) > MAX_LISTED:
+        problems.append(Problem(file_label, "", f"ほか {len(mismatched) - MAX_LISTED:,} 行で列の数が見出し行と合いません"))
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        return None, [Problem(file_label, f"{header_line}行目",
+                              f"見出しに同じ列名が2回以上あります（{'、'.join(duplicated)}）")]
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    frame.attrs["lines"] = lines
+    frame.attrs["records"] = len(records) + len(mismatched)
+    if frame.empty and not problems:
         problems.append(Problem(file_label, "", "データ行がありません（見出し行だけです）"))
-    if _last_line_cut(text):
-        problems.append(Problem(file_label, f"{len(frame) + 1}行目",
-                                "最後の行が途中で切れています（ファイルが不完全です）"))
     return frame, problems
 
 
-def _last_line_cut(text: str) -> bool:
-    """A file whose last line has no line break and fewer fields than the header was
-    cut short (pandas would silently fill the missing fields with blanks)."""
-    if text.endswith(("\n", "\r")):
-        return False
-    lines = text.splitlines()
-    if len(lines) < 2:
-        return False
-    header, last = next(csv.reader([lines[0]])), next(csv.reader([lines[-1]]), [])
-    return len(last) < len(header)
-
-
-def _parser_line(message: str) -> str:
-    """'Expected 5 fields in line 7, saw 6' -> '7行目'."""
-    words = message.replace(",", " ").split()
-    if "line" in words:
-        position = words.index("line") + 1
-        if position < len(words) and words[position].isdigit():
-            return f"{words[position]}行目"
-    return ""
+MAX_LISTED = 10  # rows listed per broken rule
 
 
 def _read_parquet(path: Path, file_label: str) -> tuple[pd.DataFrame | None, list[Problem]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -21,11 +22,12 @@ from pathlib import Path
 import nbformat
 
 from helpers import paths
-from helpers.errors import InvalidInput, WorkbookError
+from helpers.errors import InvalidInput, OutputError, WorkbookError
 from helpers.execute import NOTEBOOKS, notebook_paths, strip_run_metadata
 from helpers.html_export import export_html, external_resources
 from helpers.plan import load_plan
 from helpers.progress import Progress
+from helpers.workers import stop_on_sigterm, stopping_on_error, worker_init
 from helpers.publish import RunLock, clean_stale, keep_failed, publish, staging_dir
 from helpers.run_record import package_versions, git_commit, snapshot_facts
 from helpers.snapshot import check_snapshot, list_snapshots
@@ -77,18 +79,43 @@ class JobResult:
     record: dict | None = None
 
 
-def newest_snapshot() -> str:
-    """The snapshot under data/snapshots/ with the latest as-of date."""
-    import yaml
+def newest_snapshot(stream=None) -> str:
+    """The snapshot under data/snapshots/ with the latest as-of date.
 
+    A folder whose manifest cannot be read (malformed, hostile, no date) is skipped and
+    named on `stream`: one bad folder must not stop the scheduled run of the others.
+    """
     best = None
     for sid in list_snapshots():
-        manifest = yaml.safe_load((paths.snapshots_dir() / sid / "manifest.yaml").read_text(encoding="utf-8"))
-        key = (str(manifest.get("as_of")), sid)
+        as_of, reason = _manifest_as_of(paths.snapshots_dir() / sid / "manifest.yaml")
+        if as_of is None:
+            if stream is not None:
+                print(f"注意: data/snapshots/{sid} を飛ばしました（manifest.yaml: {reason}）", file=stream)
+            continue
+        key = (as_of.isoformat(), sid)
         best = max(best, key) if best else key
     if best is None:
-        raise WorkbookError("data/snapshots/ にスナップショットがありません。")
+        raise WorkbookError("data/snapshots/ に読めるスナップショットがありません。")
     return best[1]
+
+
+def _manifest_as_of(path: Path) -> tuple[dt.date | None, str]:
+    """A manifest's as-of date, or None and the reason it cannot be used."""
+    from helpers.safe_yaml import UnsafeYaml, load_yaml_file
+    from helpers.snapshot import MAX_MANIFEST_BYTES
+
+    try:
+        manifest = load_yaml_file(path, MAX_MANIFEST_BYTES)
+    except (UnsafeYaml, OSError) as err:
+        return None, str(err)
+    value = manifest.get("as_of") if isinstance(manifest, dict) else None
+    try:
+        as_of = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None, "基準日（as_of）が読めません"
+    if as_of > dt.date.today():
+        return None, f"基準日（as_of）{as_of} が未来の日付です"
+    return as_of, ""
 
 
 def select_sections(names: list[str] | None) -> list[str]:
@@ -210,7 +237,7 @@ _WEIGHT = {"01_national_pension": 4.0, "02_employee_pension": 2.0, "03_benefits_
 
 def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], workers: int,
                  options: RunOptions, snapshot_ref: str, progress: Progress, snapshot=None,
-                 plan=None) -> list[JobResult]:
+                 plan=None, lock_fd: int | None = None) -> list[JobResult]:
     """Run every job, `workers` at a time, heaviest first, reporting each as it finishes."""
     jobs = sorted(jobs, key=lambda j: -_WEIGHT.get(j.notebook, 1.0))
     results: list[JobResult] = []
@@ -228,7 +255,9 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
 
     _warm_up(snapshot_ref, options.plan_file, snapshot, plan)
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_init,
+                               initargs=(lock_fd, os.getpid()))
+    with stopping_on_error(pool):
         futures = {pool.submit(_worker_job, job, staging, sources[job.notebook], options.keep_notebooks): job
                    for job in jobs}
         for future in as_completed(futures):
@@ -250,7 +279,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
     stream = stream or sys.stderr
     started = dt.datetime.now().astimezone()
     clock = time.perf_counter()
-    snapshot_ref = options.snapshot or newest_snapshot()
+    snapshot_ref = options.snapshot or newest_snapshot(stream)
     check = check_snapshot(snapshot_ref)
     if not check.ok:
         raise InvalidInput(f"スナップショット {paths.display_path(check.path)} は契約を満たしていないため、"
@@ -268,47 +297,58 @@ def run_reports(options: RunOptions, stream=None) -> int:
     name = report_name(snapshot.id, options.scope, options.each)
     sources = {p.stem: p for p in notebook_paths()}
 
-    with RunLock(out):
-        clean_stale(out)
-        staging = staging_dir(out, name, started)
-        progress = Progress(len(jobs), stream)
-        results = _execute_all(jobs, staging, sources, jobs_n, options, ref, progress, snapshot, plan)
-        progress.close()
-        order = {(j.area_code, j.notebook): i for i, j in enumerate(jobs)}
-        results.sort(key=lambda r: order[(r.job.area_code, r.job.notebook)])
-        failed = [r for r in results if not r.ok]
-        wall = time.perf_counter() - clock
-        record = {
-            "snapshot": snapshot_facts(snapshot),
-            "parameters": {"snapshot": ref, "sections": sections, "scope": options.scope,
-                           "each": options.each, "jobs": jobs_n, "fiscal_year": snapshot.fiscal_year,
-                           "plan_file": options.plan_file},
-            "started_at": started.isoformat(timespec="seconds"),
-            "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "wall_seconds": round(wall, 2),
-            "code": git_commit(),
-            "packages": package_versions(),
-            "notebooks": [{"area_code": r.job.area_code, "area_name": r.job.area_name,
-                           "notebook": r.job.notebook, "html": r.job.html,
-                           "outcome": "ok" if r.ok else "failed", "seconds": round(r.seconds, 2),
-                           "error": r.error} for r in results],
-            "exit_code": 1 if failed else 0,
-        }
-        (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
-        write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
-                    each=options.each)
-        if failed:
-            where = keep_failed(staging, out, name)
-            print(f"失敗した区分があります（{len(failed)} 件）。公開中のレポートはそのままです。"
-                  f"診断用の結果: {paths.display_path(where)}/index.html", file=stream)
-            for r in failed:
-                e = r.error or {}
-                print(f"  - {r.job.area_name} {r.job.notebook}: セル {e.get('cell')} で "
-                      f"{e.get('ename')}: {e.get('evalue')}", file=stream)
-            return 1
-        link = publish(staging, out, name)
-        shown = link.relative_to(paths.project_root()) if link.is_relative_to(paths.project_root()) else link
-        print(f"公開しました: {shown}/index.html（{len(results)} 件、{wall:.1f}秒）",
-              file=stream)
-        return 0
-
+    try:
+        with stop_on_sigterm(), RunLock(out) as lock:
+            staging = None
+            try:
+                clean_stale(out)
+                staging = staging_dir(out, name, started)
+                progress = Progress(len(jobs), stream)
+                results = _execute_all(jobs, staging, sources, jobs_n, options, ref, progress, snapshot, plan,
+                                       lock.fileno())
+                progress.close()
+                order = {(j.area_code, j.notebook): i for i, j in enumerate(jobs)}
+                results.sort(key=lambda r: order[(r.job.area_code, r.job.notebook)])
+                failed = [r for r in results if not r.ok]
+                wall = time.perf_counter() - clock
+                record = {
+                    "snapshot": snapshot_facts(snapshot),
+                    "parameters": {"snapshot": ref, "sections": sections, "scope": options.scope,
+                                   "each": options.each, "jobs": jobs_n, "fiscal_year": snapshot.fiscal_year,
+                                   "plan_file": options.plan_file},
+                    "started_at": started.isoformat(timespec="seconds"),
+                    "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                    "wall_seconds": round(wall, 2),
+                    "code": git_commit(),
+                    "packages": package_versions(),
+                    "notebooks": [{"area_code": r.job.area_code, "area_name": r.job.area_name,
+                                   "notebook": r.job.notebook, "html": r.job.html,
+                                   "outcome": "ok" if r.ok else "failed", "seconds": round(r.seconds, 2),
+                                   "error": r.error} for r in results],
+                    "exit_code": 1 if failed else 0,
+                }
+                (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+                write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
+                            each=options.each)
+                if failed:
+                    where = keep_failed(staging, out, name)
+                    print(f"失敗した区分があります（{len(failed)} 件）。公開中のレポートはそのままです。"
+                          f"診断用の結果: {paths.display_path(where)}/index.html", file=stream)
+                    for r in failed:
+                        e = r.error or {}
+                        print(f"  - {r.job.area_name} {r.job.notebook}: セル {e.get('cell')} で "
+                              f"{e.get('ename')}: {e.get('evalue')}", file=stream)
+                    return 1
+                link = publish(staging, out, name)
+                shown = link.relative_to(paths.project_root()) if link.is_relative_to(paths.project_root()) else link
+                print(f"公開しました: {shown}/index.html（{len(results)} 件、{wall:.1f}秒）",
+                      file=stream)
+                return 0
+            except BaseException:
+                if staging is not None and staging.name.endswith(".partial"):
+                    shutil.rmtree(staging, ignore_errors=True)  # nothing half-written stays behind
+                raise
+    except OSError as err:
+        raise OutputError(
+            f"出力先 {paths.display_path(out)} に書き込めません（{err.strerror or err}）。"
+            "空き容量と書き込みの権限を確かめてください。公開中のレポートはそのままです。") from None

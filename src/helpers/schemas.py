@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from helpers.contract import LEVELS, MEASURES
 from helpers.errors import Problem
 
-__all__ = ["TableSchema", "AREAS", "MEASURE_ROWS", "validate_frame", "MAX_ROWS_PER_RULE"]
+__all__ = ["TableSchema", "AREAS", "MEASURE_ROWS", "validate_frame", "parse_column", "MAX_ROWS_PER_RULE"]
 
 MAX_ROWS_PER_RULE = 10  # rows listed per broken rule; the rest are counted
 
@@ -47,8 +48,10 @@ class TableSchema:
     rule_texts: dict[str, str] = field(default_factory=dict)
 
     def type_schema(self) -> pa.DataFrameSchema:
-        """Pass one: every column present, no other column, types coercible."""
-        columns = {c: pa.Column(t, nullable=True, coerce=True) for c, t in self.dtypes.items()}
+        """Pass one: every column present and no other column. Types are parsed by
+        `parse_column`, not by pandera: pandera's coercion (Python's float()) reads
+        '５６５１３', '1_000' and 'inf', which the engine must never be handed."""
+        columns = {c: pa.Column(nullable=True) for c in self.dtypes}
         return pa.DataFrameSchema(columns, strict=True)
 
 
@@ -205,8 +208,8 @@ def validate_frame(
             return frame.iloc[0:0], problems
         frame = frame.drop(columns=[c for c in frame.columns if c not in table.dtypes])
 
-    frame = _coerce(frame, table)
-    bad_rows = frame.attrs.pop("uncoercible", set())
+    frame, bad_rows, coerce_problems = _coerce(frame, table, file_label, row_label)
+    problems += coerce_problems
     sound = frame.drop(index=list(bad_rows))
     for column in table.dtypes:
         if column in table.nullable:
@@ -228,23 +231,62 @@ def validate_frame(
     return sound, problems
 
 
-def _coerce(frame: pd.DataFrame, table: TableSchema) -> pd.DataFrame:
-    """Coerce each column to its contract type; rows that do not coerce are noted."""
+_NUMBER_HINT = "。半角数字で書くこと（全角数字・桁区切りの , や _・指数・inf・nan は使えません）"
+_DECIMAL = r"-?[0-9]+(?:\.[0-9]+)?"
+_INTEGER = r"-?[0-9]+"
+
+
+def parse_column(series: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series]:
+    """The one rule that turns a column into its contract type, for validation and
+    loading alike.
+
+    Numbers are half-width digits with an optional minus sign and decimal point
+    (``56513``, ``1234.5``). Full-width digits, digit separators (``1,000``, ``1_000``),
+    exponents, ``inf`` and ``nan`` are refused, not converted: see
+    data/snapshots/README.md. Parquet numbers must be finite.
+
+    Returns:
+        (parsed, failed): the typed column, and a mask of the non-empty cells that do
+        not follow the rule.
+    """
+    present = series.notna()
+    if dtype == "str":
+        return series.astype("str"), pd.Series(False, index=series.index)  # Arrow strings: fast comparisons
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        numbers = series.astype("float64")
+        ok = np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan))
+        if dtype == "Int64":
+            ok &= (numbers % 1 == 0).to_numpy(dtype=bool, na_value=False)
+        failed = present & ~pd.Series(ok, index=series.index)
+    else:
+        text = series.astype("string")
+        pattern = _INTEGER if dtype == "Int64" else _DECIMAL
+        matches = text.str.fullmatch(pattern).fillna(False).astype(bool)
+        failed = present & ~matches
+        numbers = pd.to_numeric(text.where(matches), errors="coerce").astype("float64")
+    numbers = numbers.where(~failed)
+    if dtype == "Int64":
+        return numbers.astype("Int64"), failed
+    return numbers.astype("float64"), failed
+
+
+def _coerce(frame: pd.DataFrame, table: TableSchema, file_label: str,
+            row_label: Callable[[int], str]) -> tuple[pd.DataFrame, set[int], list[Problem]]:
+    """Coerce each column by `parse_column`; every cell that breaks the rule is
+    reported with its row and value, and its row is kept out of the checked table."""
     out = frame.copy()
     bad: set[int] = set()
+    problems: list[Problem] = []
     for column, dtype in table.dtypes.items():
-        series = out[column]
-        if dtype == "float64":
-            coerced = pd.to_numeric(series, errors="coerce").astype("float64")
-        elif dtype == "Int64":
-            numeric = pd.to_numeric(series, errors="coerce")
-            whole = numeric.notna() & (numeric % 1 == 0)
-            coerced = numeric.where(whole).astype("Int64")
-        else:
-            coerced = series.astype("str")  # pandas 3: Arrow-backed strings, fast comparisons
-        failed = series.notna() & pd.Series(coerced, index=series.index).isna()
-        bad |= set(int(i) for i in series.index[failed])
-        out[column] = coerced
-    out.attrs["uncoercible"] = bad
-    return out
-
+        parsed, failed = parse_column(out[column], dtype)
+        out[column] = parsed
+        rows = list(out.index[failed.to_numpy()])
+        rule = _rule_text(f"coerce_dtype('{dtype}')", column, table)
+        for i in rows[:MAX_ROWS_PER_RULE]:
+            problems.append(Problem(file_label, f"{row_label(int(i))} 列「{column}」",
+                                    f"{rule}（値: {frame.at[i, column]}）{_NUMBER_HINT if dtype != 'str' else ''}"))
+        if len(rows) > MAX_ROWS_PER_RULE:
+            problems.append(Problem(file_label, f"列「{column}」",
+                                    f"ほか {len(rows) - MAX_ROWS_PER_RULE:,} 行で同じ誤り: {rule}"))
+        bad |= {int(i) for i in rows}
+    return out, bad, problems

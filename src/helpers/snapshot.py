@@ -8,16 +8,17 @@ schemas, and the rules that span tables) without changing anything on disk.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from helpers import paths
-from helpers.contract import LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
+from helpers.contract import LEVEL_LABELS, LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
 from helpers.era import fiscal_year_of, month_end
 from helpers.errors import InvalidInput, Problem, WorkbookError
+from helpers.safe_yaml import UnsafeYaml, load_yaml_file
 from helpers.readers import read_table, row_label_for, sha256_of
 from helpers.schemas import AREAS, MAX_ROWS_PER_RULE, MEASURE_ROWS, TableSchema, validate_frame
 
@@ -33,8 +34,13 @@ __all__ = [
 ]
 
 MANIFEST = "manifest.yaml"
+MAX_MANIFEST_BYTES = 64 * 1024
+SNAPSHOT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+TABLE_FILE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 DEFAULT_SNAPSHOT = "sample-2023-09-30"
 SOURCES = ("sample", "public", "internal")
+# Digits of numeric area codes per level (全国 00, JIS prefecture codes, 5-digit offices).
+_CODE_WIDTH = {"national": 2, "prefecture": 2, "office": 5}
 _TABLES: dict[str, TableSchema] = {"areas": AREAS, "measures": MEASURE_ROWS}
 
 
@@ -185,9 +191,9 @@ def _check_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
     if not manifest_path.is_file():
         return None, [Problem(label, "", f"{paths.display_path(path)} に manifest.yaml がありません")]
     try:
-        manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        return None, [Problem(label, "", f"YAML として読めません（{err}）")]
+        manifest = load_yaml_file(manifest_path, MAX_MANIFEST_BYTES)
+    except UnsafeYaml as err:
+        return None, [Problem(label, "", str(err))]
     if not isinstance(manifest, dict):
         return None, [Problem(label, "", "項目名: 値 の形式で書くこと")]
     problems: list[Problem] = []
@@ -197,11 +203,21 @@ def _check_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
             problems.append(Problem(label, f"項目「{key}」", "必須の項目がありません"))
     if problems:
         return None, problems
+    # A wrong id does not stop the checks of the tables (reported with them).
+    id_problems: list[Problem] = []
+    sid = manifest["id"]
+    if not isinstance(sid, str) or not SNAPSHOT_ID.fullmatch(sid):
+        id_problems.append(Problem(label, "項目「id」", "ID は英数字・-・_・. で書くこと（例: internal-2023-09-30）"))
+    elif sid != path.name:
+        id_problems.append(Problem(label, "項目「id」",
+                                   f"ID「{sid}」がフォルダ名「{path.name}」と一致しません（ID はフォルダ名と同じにすること）"))
     try:
         as_of = _as_date(manifest["as_of"])
         if as_of != month_end(as_of.year, as_of.month):
             problems.append(Problem(label, "項目「as_of」", f"{as_of} は月末日ではありません"))
-    except ValueError:
+        elif as_of > dt.date.today():
+            problems.append(Problem(label, "項目「as_of」", f"{as_of} は未来の日付です（基準日は今日以前であること）"))
+    except (ValueError, TypeError):
         problems.append(Problem(label, "項目「as_of」", "日付を YYYY-MM-DD で書くこと"))
         as_of = None
     for key in ("fiscal_year", "first_fiscal_year", "schema_version"):
@@ -227,7 +243,25 @@ def _check_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
         for name, entry in tables.items():
             if not isinstance(entry, dict) or not {"file", "sha256", "rows"} <= set(entry):
                 problems.append(Problem(label, f"tables.{name}", "file, sha256, rows を書くこと"))
-    return (manifest if not problems else None), problems
+                continue
+            if not isinstance(entry["rows"], int) or isinstance(entry["rows"], bool) or entry["rows"] < 0:
+                problems.append(Problem(label, f"tables.{name}.rows", "行数を0以上の整数で書くこと"))
+            problems += _check_table_file(path, entry["file"], f"tables.{name}.file")
+    return (manifest if not problems else None), problems + id_problems
+
+
+def _check_table_file(folder: Path, name, where: str) -> list[Problem]:
+    """A table file is a plain file name inside the snapshot folder: no sub-path, no
+    `..`, and no symbolic link that leads out of the folder."""
+    if not isinstance(name, str) or not TABLE_FILE.fullmatch(name) or name.startswith("."):
+        return [Problem(MANIFEST, where, f"ファイル名「{name}」は使えません（フォルダ内のファイル名だけを書くこと。"
+                                          "/ や .. は使えません）")]
+    target = folder / name
+    if target.is_symlink() or target.exists():
+        real = target.resolve()
+        if not real.is_relative_to(folder.resolve()):
+            return [Problem(MANIFEST, where, f"{name} はスナップショットのフォルダの外を指しています（シンボリックリンク）")]
+    return []
 
 
 def check_snapshot(ref: str | Path) -> SnapshotCheck:
@@ -241,6 +275,8 @@ def check_snapshot(ref: str | Path) -> SnapshotCheck:
     if manifest is None:
         return SnapshotCheck(path, problems, None)
     frames: dict[str, pd.DataFrame] = {}
+    row_labels: dict = {}
+    expected: dict[str, int] = {}
     for name, schema in _TABLES.items():
         entry = manifest["tables"][name]
         file_path = path / str(entry["file"])
@@ -254,21 +290,29 @@ def check_snapshot(ref: str | Path) -> SnapshotCheck:
         problems += read_problems
         if raw is None:
             continue
-        if len(raw) != int(entry["rows"]):
-            problems.append(Problem(label, "", f"行数が {len(raw):,} 行で、manifest.yaml の "
+        records = int(raw.attrs.get("records", len(raw)))
+        if records != int(entry["rows"]):
+            problems.append(Problem(label, "", f"行数が {records:,} 行で、manifest.yaml の "
                                     f"{int(entry['rows']):,} 行と一致しません"))
-        frame, schema_problems = validate_frame(raw, schema, label, row_label_for(file_path))
+        frame, schema_problems = validate_frame(raw, schema, label, row_label_for(file_path, raw))
         problems += schema_problems
         if set(schema.dtypes) <= set(frame.columns):  # rules across tables need every column
             frames[name] = frame
+            row_labels[name] = row_label_for(file_path, raw)
+            expected[name] = int(entry["rows"])
     if set(frames) == set(_TABLES):
         labels = {n: str(manifest["tables"][n]["file"]) for n in _TABLES}
-        row_labels = {n: row_label_for(path / labels[n]) for n in _TABLES}
         problems += _check_areas(frames["areas"], labels["areas"], row_labels["areas"])
         problems += _check_measures(frames["measures"], frames["areas"], manifest,
                                     labels["measures"], row_labels["measures"])
     if problems:
         return SnapshotCheck(path, problems, None)
+    for name, frame in frames.items():
+        # What validation accepted is exactly what the engine reads: no row may have
+        # been lost between the file and the tables handed on.
+        if len(frame) != expected[name]:
+            raise WorkbookError(f"{manifest['tables'][name]['file']}: 検査を通った {len(frame):,} 行が manifest.yaml の "
+                                f"{expected[name]:,} 行と一致しません（読み込みの誤りです。開発者に連絡してください）")
     snapshot = Snapshot(str(manifest["id"]), path, manifest, frames["areas"].reset_index(drop=True),
                         _with_years(frames["measures"]))
     return SnapshotCheck(path, [], snapshot)
@@ -302,6 +346,12 @@ def _check_areas(areas: pd.DataFrame, label: str, row) -> list[Problem]:
     for i, code, level, parent in zip(areas.index, areas["area_code"], areas["level"], areas["parent_code"]):
         if level not in LEVELS:
             continue
+        width = _CODE_WIDTH.get(level)
+        if width and code.isdigit() and len(code) != width:
+            hint = (f"。Excel で開いて保存すると先頭の 0 が落ちます（{code} → {code.zfill(width)}）。"
+                    "列を文字列として保存し直すこと") if len(code) < width else ""
+            problems.append(Problem(label, f"{row(i)} 列「area_code」",
+                                    f"{LEVEL_LABELS[level]}のコードは{width}桁の数字であること（値: {code}）{hint}"))
         has_parent = parent is not None and not pd.isna(parent)
         if level == "national":
             if has_parent:
@@ -344,7 +394,7 @@ def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict,
 
     unknown = ~good["area_code"].isin(levels)
     rule = "地域コードが areas にありません"
-    problems += _limited([Problem(label, f"{row(i)} 列「area_code」", f"{rule}（値: {c}）")
+    problems += _limited([Problem(label, f"{row(i)} 列「area_code」", f"{rule}（値: {c}）{_zero_hint(c, levels)}")
                           for i, c in good.loc[unknown, "area_code"].items()], label, rule)
     known = good[~unknown & good["measure"].isin(MEASURES)]
     want_level = known["measure"].map({n: m.level for n, m in MEASURES.items()})
@@ -358,6 +408,15 @@ def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict,
     problems += _check_premium_years(known, dates.loc[known.index], label, row)
     problems += _check_bounds(known, label, row)
     return problems
+
+
+def _zero_hint(code: str, known) -> str:
+    """A hint when a code is a known one without its leading zeros (Excel strips them)."""
+    if code.isdigit():
+        for width in (2, 5):
+            if len(code) < width and code.zfill(width) in known:
+                return f"。Excel で先頭の 0 が落ちた可能性があります（{code.zfill(width)} のこと）"
+    return ""
 
 
 def _check_premium_years(known: pd.DataFrame, dates: pd.Series, label: str, row) -> list[Problem]:

@@ -8,6 +8,8 @@ import re
 
 import pandas as pd
 
+from helpers.escaping import html_text
+
 __all__ = ["Table", "styled", "status_colors"]
 
 _STATUS_STYLE = {
@@ -48,6 +50,9 @@ def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str |
            right_align: tuple[str, ...] = ()) -> Table:
     """Render a display-ready frame (values already formatted as text) as a Table.
 
+    Every cell, column header and the caption are HTML-escaped here: they carry area
+    names and plan texts, which are data, never markup.
+
     Args:
         frame: the rows to show, strings already formatted (units, ポイント).
         uuid: a stable id, unique within the notebook (e.g. "np-kpis").
@@ -55,7 +60,9 @@ def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str |
         status_column: a column of status words to colour.
         right_align: columns of numbers.
     """
-    styler = frame.style.hide(axis="index").set_caption(caption).set_uuid(re.sub(r"\W", "-", uuid))
+    styler = (frame.style.hide(axis="index").set_caption(html_text(caption))
+              .set_uuid(re.sub(r"\W", "-", uuid))
+              .format(escape="html").format_index(escape="html", axis=1))
     styler = styler.set_table_attributes('class="workbook-table"')
     styler = styler.set_table_styles([
         {"selector": "caption", "props": "caption-side: top; font-weight: bold; text-align: left;"},

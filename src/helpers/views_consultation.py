@@ -11,6 +11,7 @@ from IPython.display import Markdown
 from helpers import breakdowns, plots
 from helpers.breakdowns import areas_below, single_month
 from helpers.era import fiscal_year_label, month_end, month_end_label, shift_months
+from helpers.escaping import md
 from helpers.formatting import format_value
 from helpers.kpi import meets_target
 from helpers.reference import load_reference
@@ -61,7 +62,7 @@ def breaches(r: SectionReport, top: int = 15) -> Table | Markdown:
                              "未達の月数": len(misses),
                              "最も悪い月": f"{month_end_label(worst[1])}: {format_value(kpi, worst[0])}"})
     if not rows:
-        return Markdown(f"{fiscal_year_label(r.fiscal_year)}は、{r.scope_name}で目標を外れた月はありません。")
+        return Markdown(f"{fiscal_year_label(r.fiscal_year)}は、{md(r.scope_name)}で目標を外れた月はありません。")
     frame = pd.DataFrame(rows).sort_values(["指標", "未達の月数", "年金事務所"], ascending=[True, False, True])
     counts = frame.groupby("指標", sort=False).size()
     summary = "、".join(f"{name} {n}事務所" for name, n in counts.items())

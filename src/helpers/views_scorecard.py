@@ -4,9 +4,12 @@ links to the section notebooks (or their HTML reports)."""
 from __future__ import annotations
 
 import pandas as pd
+from urllib.parse import quote
+
 from IPython.display import Markdown
 
 from helpers import narrative, plots
+from helpers.escaping import md
 from helpers.kpi import STATUSES
 from helpers.section import SectionReport
 from helpers.tables import Table, styled
@@ -63,7 +66,7 @@ def section_links(r: SectionReport, suffix: str = ".ipynb") -> Markdown:
         results = [x for x in r.results if x.kpi.section == section.id]
         statuses = "、".join(f"{x.kpi.id} {x.status}" for x in results if x.status and x.status != "参考")
         if section.notebook:
-            lines.append(f"- [{section.name_ja}]({section.notebook}{suffix})　{statuses}")
+            lines.append(f"- [{md(section.name_ja)}](<{quote(section.notebook + suffix)}>)　{statuses}")
         else:
-            lines.append(f"- {section.name_ja}（このスコアカードに掲載）　{statuses}")
+            lines.append(f"- {md(section.name_ja)}（このスコアカードに掲載）　{statuses}")
     return Markdown("\n".join(lines))
