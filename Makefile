@@ -5,6 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# JupyterLab keeps its token: the browser it opens carries the token in the URL, and
+# the URL is printed for a machine without a browser. --allow-root only for root.
+LAB_OPTIONS := --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
+  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+
 .PHONY: help install report test lab bench notebooks sample lock clean
 
 help: ## list the targets
@@ -26,10 +31,9 @@ report: $(STAMP) ## rebuild and check the sample snapshots, publish reports/samp
 test: $(STAMP) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/)
 	$(BIN)/python -m pytest --nbval
 
-lab: $(STAMP) ## open JupyterLab on notebooks/ (localhost only, no token; the project's kernel)
-	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab \
-	  --ServerApp.ip=127.0.0.1 --IdentityProvider.token= --ServerApp.root_dir=notebooks \
-	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --allow-root
+lab: $(STAMP) ## open JupyterLab on notebooks/ (localhost only, token login by the opened URL; the project's kernel)
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab $(LAB_OPTIONS) \
+	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 bench: $(STAMP) ## measure naive vs workbook vs floor (writes bench/results.json, bench/RESULTS.md)
 	$(BIN)/python bench/run_bench.py

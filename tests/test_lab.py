@@ -7,11 +7,13 @@ working directory) gives the committed outputs."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -28,6 +30,31 @@ from helpers.snapshot import load_snapshot
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+_PROMPTS_JS = "[...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent)"
+
+
+def _make_lab_options() -> list[str]:
+    """The JupyterLab options `make lab` passes (LAB_OPTIONS in the Makefile)."""
+    text = (project_root() / "Makefile").read_text(encoding="utf-8")
+    block = text.split("LAB_OPTIONS := ", 1)[1].split("\n\n", 1)[0]
+    return block.replace("\\\n", " ").split()
+
+
+def test_make_lab_keeps_authentication_on():
+    text = (project_root() / "Makefile").read_text(encoding="utf-8")
+    options = " ".join(_make_lab_options())
+    assert "token=" not in text and "password_required" not in text
+    assert "--allow-root" not in options  # added only when running as root
+    assert '[ "$$(id -u)" = 0 ] && echo --allow-root' in text
+
+
+def test_lab_refuses_requests_without_the_token(lab):
+    url, _, _ = lab
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{url}/api/contents", timeout=5)
+    assert refused.value.code == 403
 
 
 def _free_port() -> int:
@@ -53,23 +80,25 @@ def lab(tmp_path):
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}', encoding="utf-8")
     port = _free_port()
+    token = secrets.token_hex(24)
     venv_share = Path(sys.prefix) / "share" / "jupyter"
     env = dict(os.environ, WORKBOOK_ROOT=str(root), JUPYTER_PATH=str(venv_share),
                JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
-               JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"))
-    # the same options as `make lab`, plus a port and no browser of its own
+               JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"), JUPYTER_TOKEN=token)
+    # the options of `make lab` (read from the Makefile), plus a port, a known token and
+    # no browser of its own
+    options = [o.replace("root_dir=notebooks", f"root_dir={root / 'notebooks'}") for o in _make_lab_options()]
+    root_flag = ["--allow-root"] if os.geteuid() == 0 else []
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--ServerApp.port={port}",
-         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", f"--ServerApp.root_dir={root / 'notebooks'}",
-         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         "--allow-root"],
+         *options, *root_flag],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            with urllib.request.urlopen(f"{url}/api/status", timeout=2) as response:
+            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as response:
                 if response.status == 200:
                     break
         except OSError:
@@ -77,7 +106,7 @@ def lab(tmp_path):
     else:
         proc.kill()
         pytest.fail(f"JupyterLab did not start: {proc.stderr.read()[-2000:]}")
-    yield url, root
+    yield url, root, token
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -88,7 +117,7 @@ def lab(tmp_path):
 def test_analyst_changes_scope_to_okinawa_and_reruns(lab):
     from playwright.sync_api import sync_playwright
 
-    url, root = lab
+    url, root, token = lab
     engine = KpiEngine(load_snapshot("sample-2023-09-30"), load_plan())
     okinawa_rate = format_value(engine.plan.kpi("NP04"), engine.evaluate("NP04", area="47").value)
     national_rate = format_value(engine.plan.kpi("NP04"), engine.evaluate("NP04", area="00").value)
@@ -97,7 +126,7 @@ def test_analyst_changes_scope_to_okinawa_and_reruns(lab):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{url}/lab/tree/01_national_pension.ipynb")
+        page.goto(f"{url}/lab/tree/01_national_pension.ipynb?token={token}")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
         editor = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".cm-content")
@@ -105,13 +134,20 @@ def test_analyst_changes_scope_to_okinawa_and_reruns(lab):
         page.keyboard.press("Control+a")
         page.keyboard.insert_text('snapshot = "sample-2023-09-30"\nplan_file = "params/plan_fy2023.yaml"\n'
                                   'scope = "47"\nfiscal_year = 2023')
+        # Clear the committed outputs first: their execution counts would otherwise
+        # satisfy the wait below before the run has even started.
+        page.click("text=Edit", timeout=10_000)
+        page.click("text=Clear Outputs of All Cells", timeout=10_000)
+        page.wait_for_function(f"() => {_PROMPTS_JS}.every(t => !/[0-9]/.test(t))", timeout=30_000)
         page.click("text=Run", timeout=10_000)
         page.click("text=Run All Cells", timeout=10_000)
+        # Done when every code cell carries an execution count and the kernel is idle,
+        # however long a busy machine takes (no fixed sleep).
         page.wait_for_function(
-            "() => { const p = [...document.querySelectorAll('.jp-InputArea-prompt')].map(e => e.textContent);"
-            " return p.length > 0 && p.every(t => !t.includes('*'));"
-            " }", timeout=120_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+            f"() => {{ const p = {_PROMPTS_JS};"
+            " const idle = document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\");"
+            " return idle !== null && p.length > 0 && p.every(t => /\\[[0-9]+\\]/.test(t)); }",
+            timeout=180_000)
         text = page.inner_text(".jp-Notebook")
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()
         images = page.eval_on_selector_all(".jp-OutputArea-output img",

@@ -6,14 +6,14 @@ rule, or a measure the contract does not define is an error naming the KPI and f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from helpers import paths
 from helpers.contract import MEASURES
 from helpers.errors import InvalidInput, Problem
+from helpers.safe_yaml import UnsafeYaml, load_yaml_file
 
 __all__ = ["Kpi", "Plan", "Section", "load_plan", "DEFAULT_PLAN", "TARGET_RULES", "UNIT_LABELS"]
 
@@ -32,6 +32,8 @@ UNIT_LABELS = {
     "percent": "%", "points": "ポイント", "persons": "人", "cases": "件", "establishments": "事業所",
     "inspections": "件", "yen": "円", "minutes": "分", "bookings": "件", "records": "件",
 }
+_NAME = re.compile(r"[a-z0-9_]{1,60}")
+_KPI_ID = re.compile(r"[A-Z]{2}[0-9]{2}")
 _REQUIRED = ("id", "section", "name_ja", "name_en", "unit", "aggregation", "direction", "target",
              "baseline", "plan_page")
 
@@ -133,10 +135,9 @@ def load_plan(path: str | Path = DEFAULT_PLAN) -> Plan:
     if not file_path.is_file():
         raise InvalidInput(f"計画ファイル {label} が読めません:", [Problem(label, "", "ファイルがありません")])
     try:
-        doc = yaml.safe_load(file_path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise InvalidInput(f"計画ファイル {label} が読めません:",
-                           [Problem(label, "", f"YAML として読めません（{err}）")]) from None
+        doc = load_yaml_file(file_path)
+    except UnsafeYaml as err:
+        raise InvalidInput(f"計画ファイル {label} が読めません:", [Problem(label, "", str(err))]) from None
     problems: list[Problem] = []
     plan = _parse(doc, label, problems)
     if problems or plan is None:
@@ -153,7 +154,13 @@ def _parse(doc, label: str, problems: list[Problem]) -> Plan | None:
         if not isinstance(s, dict) or not {"id", "name_ja"} <= set(s):
             problems.append(Problem(label, f"sections の{i + 1}番目", "id と name_ja が必要です"))
             continue
-        sections.append(Section(str(s["id"]), str(s["name_ja"]), s.get("notebook")))
+        notebook = s.get("notebook")
+        # ids and notebook names become file names and links: plain names only
+        if not _NAME.fullmatch(str(s["id"])) or (notebook is not None and not _NAME.fullmatch(str(notebook))):
+            problems.append(Problem(label, f"sections の{i + 1}番目",
+                                    "id と notebook は英小文字・数字・_ で書くこと（例: 01_national_pension）"))
+            continue
+        sections.append(Section(str(s["id"]), str(s["name_ja"]), notebook))
     section_ids = {s.id for s in sections}
     kpis: list[Kpi] = []
     seen: set[str] = set()
@@ -192,6 +199,8 @@ def _parse_kpi(raw, i: int, label: str, section_ids: set[str], problems: list[Pr
     if missing:
         return None
     before = len(problems)
+    if not _KPI_ID.fullmatch(str(raw["id"])):
+        problems.append(Problem(label, f"{where} 項目「id」", "KPI の id は英大文字2字と数字2字で書くこと（例: NP04）"))
     target = raw["target"] if isinstance(raw["target"], dict) else {}
     baseline = raw["baseline"] if isinstance(raw["baseline"], dict) else {}
     rule = target.get("rule")

@@ -138,7 +138,8 @@ def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
     return snapshot_id if scope == "00" else f"{snapshot_id}_{scope}"
 
 
-def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snapshot_ref: str) -> list[Job]:
+def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snapshot_ref: str,
+              plan_file: str = "params/plan_fy2023.yaml") -> list[Job]:
     """The notebooks to run: every section for the scope, or for each area of a level."""
     if each:
         picked = snapshot.areas_within(scope, each)
@@ -149,7 +150,8 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
     jobs = []
     for code, name, folder in targets:
         for notebook in sections:
-            params = {"snapshot": snapshot_ref, "scope": code, "fiscal_year": snapshot.fiscal_year}
+            params = {"snapshot": snapshot_ref, "plan_file": plan_file, "scope": code,
+                      "fiscal_year": snapshot.fiscal_year}
             if notebook == "00_scorecard":
                 params["link_suffix"] = ".html"
             jobs.append(Job(notebook, code, name, folder, params))
@@ -291,7 +293,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
         raise WorkbookError(f"--each には {', '.join(EACH_LEVELS)} のいずれかを指定してください。")
     snapshot.area(options.scope)  # unknown scope: refused before anything runs
     ref = snapshot.id if (paths.snapshots_dir() / snapshot.id).resolve() == check.path.resolve() else str(check.path)
-    jobs = plan_jobs(snapshot, sections, options.scope, options.each, ref)
+    jobs = plan_jobs(snapshot, sections, options.scope, options.each, ref, options.plan_file)
     jobs_n = options.jobs or os.cpu_count() or 1
     out = paths.resolve(options.out)
     name = report_name(snapshot.id, options.scope, options.each)
