@@ -13,9 +13,10 @@ Text written by the workbook itself (templates, formatted numbers) is not escape
 
 from __future__ import annotations
 
+import re
 from html import escape
 
-__all__ = ["md", "html_text"]
+__all__ = ["md", "md_code", "html_text"]
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
 # Every other ASCII punctuation mark may start Markdown syntax (emphasis, links, code,
@@ -42,6 +43,20 @@ def md(text: object) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_./-]+")
+
+
+def md_code(text: object) -> str:
+    """An identifier or path as inline code when it holds only plain characters (ids,
+    file names, checksums), else as escaped text: nothing can close the code span.
+
+    >>> print(md_code("sample-2023-09-30"), md_code("a`b"))
+    `sample-2023-09-30` a\\`b
+    """
+    text = str(text)
+    return f"`{text}`" if _PLAIN.fullmatch(text) else md(text)
 
 
 def html_text(text: object) -> str:

@@ -16,7 +16,7 @@ from helpers import breakdowns, narrative, plots
 from helpers.contract import LEVEL_LABELS
 from helpers.era import fiscal_year_label, month_end_label
 from helpers.errors import WorkbookError
-from helpers.escaping import md
+from helpers.escaping import md, md_code
 from helpers.formatting import format_change, format_target, format_value
 from helpers.kpi import KpiEngine, KpiResult
 from helpers.paths import display_path, resolve
@@ -103,7 +103,7 @@ class SectionReport:
             "",
             f"- 基準日: {self.as_of_label}（{fiscal_year_label(self.fiscal_year)}）",
             f"- 範囲: {md(self.scope_name)}（{level}、コード {md(self.scope)}）",
-            f"- データ: スナップショット {md(self.snapshot.id)}（出所: {md(self.snapshot.source)}）",
+            f"- データ: スナップショット {md_code(self.snapshot.id)}（出所: {md(self.snapshot.source)}）",
         ]
         if self.snapshot.is_sample:
             lines += ["", "> **注意: これは合成サンプルデータです。** 全国計は公表値に合わせて調整して"
@@ -186,13 +186,13 @@ class SectionReport:
         """Where the numbers come from (no clock time: outputs stay reproducible)."""
         tables = self.snapshot.manifest["tables"]
         lines = [
-            f"- スナップショット: {md(self.snapshot.id)}（{md(display_path(self.snapshot.path))}、"
+            f"- スナップショット: {md_code(self.snapshot.id)}（{md(display_path(self.snapshot.path))}、"
             f"基準日 {self.snapshot.as_of}、出所 {md(self.snapshot.source)}）",
         ]
-        lines += [f"- {md(name)}: {md(t['file'])}（{int(t['rows']):,}行、sha256 {md(str(t['sha256'])[:16])}…）"
+        lines += [f"- {md(name)}: {md_code(t['file'])}（{int(t['rows']):,}行、sha256 {md_code(str(t['sha256'])[:16])}…）"
                   for name, t in tables.items()]
         lines += [
-            f"- 計画: {md(self.plan.title)}（{md(self.plan_file)}）。{md(self.plan.source)}",
+            f"- 計画: {md(self.plan.title)}（{md_code(self.plan_file)}）。{md(self.plan.source)}",
             "- 率はすべて分子の合計 ÷ 分母の合計で計算しています。四捨五入のため合計が合わない場合があります。",
         ]
         return Markdown("\n".join(lines))
