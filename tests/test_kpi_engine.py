@@ -129,7 +129,7 @@ def test_projection_below_fixed_target_is_miss(engine):
     assert result.value == pytest.approx(80.0)
     p = result.projection
     assert (p.low, p.central, p.high) == pytest.approx((80.0, 82.0, 84.0))
-    assert result.status == "未達"
+    assert result.status == "未達見込み"  # in the year a miss is a forecast, never 未達
 
 
 def test_year_end_status_is_final(engine):
@@ -180,5 +180,18 @@ def test_narrative_sentence_from_hand_computed_values(engine):
     assert "見込みの上限でも目標（90.0%以上）に届かない見込みです" in kpi_sentence(miss)
     text = section_narrative([result, miss], section_name="テスト", scope_name="北海道第1事務所",
                              as_of_label="令和5年9月末")
-    assert text.startswith("令和5年9月末現在、北海道第1事務所のテストでは、目標のある2指標は達成見込み 1、未達 1です。")
-    assert "注意が必要な指標: 年金相談の予約率（未達）。" in text
+    assert text.startswith("令和5年9月末現在、北海道第1事務所のテストでは、目標のある2指標は達成見込み 1、未達見込み 1です。")
+    assert "注意が必要な指標: 年金相談の予約率（未達見込み）。" in text
+
+
+def test_in_year_statuses_are_forecasts_and_closed_years_are_final():
+    from helpers.snapshot import load_snapshot as load_sample
+
+    plan = load_plan()
+    in_year = KpiEngine(load_sample("sample-2023-09-30"), plan)
+    for area in ("00", "47", "R1"):
+        statuses = {r.status for r in in_year.scorecard(area, 2023)}
+        assert not statuses & {"達成", "未達"}, (area, statuses)
+    closed = KpiEngine(load_sample("sample-2024-03-31"), plan)
+    statuses = {r.status for r in closed.scorecard("00", 2022)}
+    assert statuses <= {"達成", "未達", "参考", None}

@@ -31,7 +31,7 @@ from helpers.snapshot import Snapshot
 
 __all__ = ["KpiEngine", "KpiResult", "Projection", "STATUSES", "meets_target"]
 
-STATUSES = ("達成", "達成見込み", "要注意", "未達", "参考")
+STATUSES = ("達成", "達成見込み", "要注意", "未達見込み", "未達", "参考")
 _PRIOR_RULES = ("above_prior_year", "at_least_prior_year", "below_prior_year")
 
 
@@ -301,7 +301,8 @@ class KpiEngine:
 
         Status: at year end 達成 or 未達 against the target. In the year, for cumulative
         rates the projection decides: 達成見込み when even its low end meets the target,
-        要注意 when only its high end does, 未達 when not even that. Other KPIs compare
+        要注意 when only its high end does, 未達見込み when not even that (in-year
+        statuses are forecasts; 達成 and 未達 only once the year is closed). Other KPIs compare
         the current value with a fixed target, or with the same period a year earlier
         for the prior-year rules: 達成見込み when met, 要注意 when not. `track` KPIs are 参考.
         """
@@ -335,7 +336,7 @@ class KpiEngine:
                 return "達成見込み"
             if meets_target(kpi, projection.high, target):
                 return "要注意"
-            return "未達"
+            return "未達見込み"
         compare_with = prior if kpi.target_rule in _PRIOR_RULES else target
         met = meets_target(kpi, value, compare_with)
         return None if met is None else ("達成見込み" if met else "要注意")

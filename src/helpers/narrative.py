@@ -19,7 +19,7 @@ from helpers.kpi import KpiResult
 
 __all__ = ["period_phrase", "kpi_sentence", "section_narrative", "executive_summary", "status_counts"]
 
-_GRADED = ("達成", "達成見込み", "要注意", "未達")
+_GRADED = ("達成", "達成見込み", "要注意", "未達見込み", "未達")
 
 
 def period_phrase(result: KpiResult) -> str:
@@ -132,7 +132,7 @@ def _counts_text(results: list[KpiResult]) -> str:
 
 
 def _attention(results: list[KpiResult]) -> list[KpiResult]:
-    return [r for r in results if r.status in ("要注意", "未達")]
+    return [r for r in results if r.status in ("要注意", "未達見込み", "未達")]
 
 
 def section_narrative(results: list[KpiResult], *, section_name: str, scope_name: str,
@@ -144,7 +144,7 @@ def section_narrative(results: list[KpiResult], *, section_name: str, scope_name
         names = "、".join(f"{md(r.kpi.name_ja)}（{r.status}）" for r in attention)
         lines.append(f"注意が必要な指標: {names}。")
     else:
-        lines.append("要注意・未達の指標はありません。")
+        lines.append("要注意・未達見込み・未達の指標はありません。")
     lines.append("")
     lines += [f"- {kpi_sentence(r)}" for r in results]
     return "\n".join(lines)
@@ -169,5 +169,5 @@ def executive_summary(results: list[KpiResult], *, section_names: dict[str, str]
         lines.append("")
         lines += [f"- {kpi_sentence(r)}" for r in attention]
     else:
-        lines.append("要注意・未達の指標はありません。")
+        lines.append("要注意・未達見込み・未達の指標はありません。")
     return "\n".join(lines)

@@ -23,7 +23,7 @@ th { background: #f2f2f2; }
 .notice { background: #fff3cd; border: 1px solid #e0c36c; padding: 0.6em 1em; }
 .failed { background: #f8d7da; }
 .s-達成 { background: #dcedc8; } .s-達成見込み { background: #e8f5e9; } .s-要注意 { background: #fff3cd; }
-.s-未達 { background: #f8d7da; } .s-参考 { color: #666; }
+.s-未達見込み { background: #fbe3e4; } .s-未達 { background: #f8d7da; } .s-参考 { color: #666; }
 .badge { display: inline-block; padding: 0 4px; margin: 1px; border-radius: 3px; font-size: 0.85em; }
 """
 

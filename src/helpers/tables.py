@@ -16,6 +16,7 @@ _STATUS_STYLE = {
     "達成": "background-color:#dcedc8",
     "達成見込み": "background-color:#e8f5e9",
     "要注意": "background-color:#fff3cd",
+    "未達見込み": "background-color:#fbe3e4",
     "未達": "background-color:#f8d7da",
     "参考": "color:#555555",
 }

@@ -44,7 +44,7 @@ def status_chart(r: SectionReport):
     counts = counts[counts.sum(axis=1) > 0]
     fig, axes = plots.new_figure(width=9.0, height=3.6)
     ax = axes[0][0]
-    colors = {"達成": "#2e7d32", "達成見込み": "#81c784", "要注意": "#f0ad4e", "未達": "#c0392b", "参考": "#bdbdbd"}
+    colors = {"達成": "#2e7d32", "達成見込み": "#81c784", "要注意": "#f0ad4e", "未達見込み": "#e57373", "未達": "#c0392b", "参考": "#bdbdbd"}
     left = pd.Series(0, index=counts.index)
     for status in STATUSES:
         ax.barh(range(len(counts)), counts[status].to_numpy(), left=left.to_numpy(), color=colors[status],
