@@ -221,7 +221,7 @@ def test_batch_notebooks_equal_single_runs(project):
 # --- hostile names, killed runs, signals, unwritable output ---------------------------------
 
 HOSTILE = {
-    "R8": '九州<img src=x onerror=alert(1)>',
+    "R8": '九州<img src=x onerror=alert(1)>$\\undefined{x}$',
     "47": '沖縄県</script><script>alert(2)</script>',
     "47001": '[第1](javascript:alert(3)) **太** <b onclick=alert(4)>x</b>',
 }

@@ -56,6 +56,7 @@ def use_report_style() -> None:
         "legend.fontsize": 9,
         "axes.unicode_minus": False,  # IPAex has no U+2212; a hyphen avoids a missing glyph
         "svg.hashsalt": "workbook",
+        "text.parse_math": False,  # names are data: a '$' in one must not start mathtext
     })
     _register_png_display()
 
