@@ -151,7 +151,7 @@ def test_newest_snapshot_skips_and_names_unreadable_folders(tmp_path, monkeypatc
 
 def test_manifest_id_must_equal_the_folder_name(tmp_path, capsys):
     folder = make_snapshot(tmp_path / "snap", ROWS)
-    for bad_id, rule in (("../../x", "ID は英数字・-・_・. で書くこと"), ("/tmp/x", "ID は英数字・-・_・. で書くこと"),
+    for bad_id, rule in (("../../x", "ID は英数字・-・_・. で書くこと"), ("/srv/x", "ID は英数字・-・_・. で書くこと"),
                          ("other", "ID「other」がフォルダ名「snap」と一致しません")):
         text = (folder / "manifest.yaml").read_text(encoding="utf-8")
         lines = [f"id: '{bad_id}'" if line.startswith("id:") else line for line in text.splitlines()]

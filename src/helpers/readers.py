@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from helpers.errors import Problem
+from helpers.schemas import MAX_ROWS_PER_RULE
 
 __all__ = ["decode_text", "read_table", "sha256_of", "row_label_for"]
 
@@ -117,13 +118,13 @@ def _parse_csv(text: str, file_label: str) -> tuple[pd.DataFrame | None, list[Pr
         return None, [Problem(file_label, "", "ファイルが空です（見出し行もありません）")]
     cut_short = (mismatched and not text.endswith(("\n", "\r")) and mismatched[-1][0] > last_record
                  and mismatched[-1][1] < len(header))
-    for start, count in mismatched[:MAX_LISTED]:
+    for start, count in mismatched[:MAX_ROWS_PER_RULE]:
         rule = (f"列の数が見出し行と合いません（見出し {len(header)} 列、この行 {count} 列）")
         if cut_short and start == mismatched[-1][0]:
             rule = "最後の行が途中で切れています（ファイルが不完全です）"
         problems.append(Problem(file_label, f"{start}行目", rule))
-    if len(mismatched) > MAX_LISTED:
-        problems.append(Problem(file_label, "", f"ほか {len(mismatched) - MAX_LISTED:,} 行で列の数が見出し行と合いません"))
+    if len(mismatched) > MAX_ROWS_PER_RULE:
+        problems.append(Problem(file_label, "", f"ほか {len(mismatched) - MAX_ROWS_PER_RULE:,} 行で列の数が見出し行と合いません"))
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         return None, [Problem(file_label, f"{header_line}行目",
@@ -135,8 +136,6 @@ def _parse_csv(text: str, file_label: str) -> tuple[pd.DataFrame | None, list[Pr
         problems.append(Problem(file_label, "", "データ行がありません（見出し行だけです）"))
     return frame, problems
 
-
-MAX_LISTED = 10  # rows listed per broken rule
 
 
 def _read_parquet(path: Path, file_label: str) -> tuple[pd.DataFrame | None, list[Problem]]:
