@@ -19,8 +19,8 @@ GOOD = [
     ("2023-08-31", "01001", "payers_total", None, 100),
     ("2023-09-30", "01001", "autopay_payers", None, 95),
     ("2023-09-30", "01001", "payers_total", None, 100),
-    ("2023-09-30", "01002", "calls_received", None, 40),
-    ("2023-09-30", "01002", "calls_answered", None, 30),
+    ("2023-09-30", "00", "calls_received", None, 40),
+    ("2023-09-30", "00", "calls_answered", None, 30),
     ("2023-05-31", "47001", "paid_months_current", None, 50),
     ("2023-05-31", "47001", "due_months_current", None, 80),
 ]
@@ -82,7 +82,7 @@ def test_wrong_type(tmp_path, capsys):
 
 def test_negative_count(tmp_path, capsys):
     rows = list(GOOD)
-    rows[4] = ("2023-09-30", "01002", "calls_received", None, -40)
+    rows[4] = ("2023-09-30", "00", "calls_received", None, -40)
     folder = _snapshot(tmp_path, rows)
     code, err = _validate(folder, capsys)
     assert code == 1
@@ -91,7 +91,7 @@ def test_negative_count(tmp_path, capsys):
 
 def test_numerator_larger_than_denominator(tmp_path, capsys):
     rows = list(GOOD)
-    rows[5] = ("2023-09-30", "01002", "calls_answered", None, 41)
+    rows[5] = ("2023-09-30", "00", "calls_answered", None, 41)
     folder = _snapshot(tmp_path, rows)
     code, err = _validate(folder, capsys)
     assert code == 1

@@ -172,16 +172,17 @@ def test_narrative_sentence_from_hand_computed_values(engine):
 
     result = engine.evaluate("NP04", area="01001", fiscal_year=2023, period=SEPT)
     assert kpi_sentence(result) == (
-        "<strong>現年度納付率</strong>は70.0%（令和5年4月～8月分（9月末現在））で、"
-        "前年同期（60.0%）を10.0ポイント上回りました。年度末の見込みは85.8%（85.0%～86.7%）で、"
-        "目標（前年度実績（75.0%）を上回る）の達成が見込まれます。")
+        "<strong>現年度納付率</strong>は70.0%（令和5年4月～8月分（9月末現在））であり、"
+        "前年同期（60.0%）を10.0ポイント上回った。年度末の見込みは85.8%（85.0%～86.7%）であり、"
+        "目標（前年度実績（75.0%）を上回る）の達成が見込まれる。")
     miss = engine.evaluate("CB01", area="01001", fiscal_year=2023, period=SEPT)
-    assert "前年同期（85.0%）を5.0ポイント下回りました" in kpi_sentence(miss)
-    assert "見込みの上限でも目標（90.0%以上）に届かない見込みです" in kpi_sentence(miss)
+    assert "前年同期（85.0%）を5.0ポイント下回った" in kpi_sentence(miss)
+    assert "見込みの上限でも目標（90%以上）に届かない。重点的な取組を要する。" in kpi_sentence(miss)
     text = section_narrative([result, miss], section_name="テスト", scope_name="北海道第1事務所",
                              as_of_label="令和5年9月末")
-    assert text.startswith("令和5年9月末現在、北海道第1事務所のテストでは、目標のある2指標は達成見込み 1、未達見込み 1です。")
-    assert "注意が必要な指標: 年金相談の予約率（未達見込み）。" in text
+    assert text.startswith("令和5年9月末現在、北海道第1事務所のテストにおいて、目標を定めた2指標の判定は"
+                           "達成見込み1、未達見込み1である。")
+    assert "**注意を要する指標**\n\n- <strong>年金相談の予約率</strong>" in text
 
 
 def test_in_year_statuses_are_forecasts_and_closed_years_are_final():

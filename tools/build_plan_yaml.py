@@ -23,6 +23,20 @@ SECTIONS = [
 ]
 
 
+# The plan's headline items (P.1 重点): 現年度納付率 and its 12年連続向上, 沖縄, 厚生年金の収納率.
+HEADLINE = ("NP04", "NP06", "NP07", "EP05")
+# Targets or definitions the plan does not publish: the workbook's reading, footnoted on the page.
+ASSUMPTIONS = {
+    "EP04": "指摘率（指摘のあった調査 ÷ 実施した調査）の定義は公表されておらず、ワークブックの仮定である。",
+    "EP06": "健康保険料の収納率の定義は公表されていないため、厚生年金保険料と同じ定義"
+            "（収納済額 ÷ 徴収決定済額、年度累計）と仮定した。",
+    "CB01": "予約率（予約による来訪相談 ÷ 来訪相談）の定義はワークブックの仮定である。",
+    "CB02": "平均待ち時間（予約なし来訪者の受付から相談開始までの平均）の定義はワークブックの仮定である。",
+    "IN02": "委嘱数の公表値がないため、計画の「新たな年金委員の委嘱数拡大」を"
+            "「前年度実績を上回る」と読んだ目標である。",
+}
+
+
 def number(text):
     if text == "":
         return None
@@ -52,8 +66,13 @@ def main() -> int:
             },
             "plan_page": r["plan_page"],
         }
+        if r["kpi_id"] in HEADLINE:
+            kpi["headline"] = True
+        if r["kpi_id"] in ASSUMPTIONS:
+            kpi["assumption"] = ASSUMPTIONS[r["kpi_id"]]
         if r["kpi_id"] == "RC02":
             kpi["decimals"] = 2  # the plan states 99.77%
+            kpi["target"]["wording"] = "100%（紐付けの完全化）"  # P.34-35: 「紐付けの完全化を目指す」
         if r["kpi_id"] == "NP06":
             kpi["area"] = "47"
         if r["kpi_id"] == "NP07":
@@ -72,7 +91,9 @@ def main() -> int:
     header = ("# 日本年金機構 令和5年度計画の KPI カタログ（kpi_catalog.csv から作成）。\n"
               "# target.rule: above_prior_year / at_least_prior_year / at_least / below /\n"
               "#   below_prior_year / track。area はその KPI が常に見る地域（沖縄県 = 47）。\n"
-              "# decimals は計画が示す小数の桁（省略時は率1桁、件数0桁）。\n")
+              "# decimals は計画が示す小数の桁（省略時は率1桁、件数0桁）。\n"
+              "# target.wording は計画の言葉で書いた目標（あれば表と所見はこれを使う）。\n"
+              "# headline は計画の重点項目、assumption は公表されていない定義・目標の注記。\n")
     out = ROOT / "params" / "plan_fy2023.yaml"
     out.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=1000),
                    encoding="utf-8")

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "reference-data"
 OUT = ROOT / "data" / "reference"
 COLUMNS = ["metric", "premium_fy", "measured_fy", "area_code", "area_name", "value", "unit",
-           "as_of", "source_url", "note"]
+           "as_of", "published", "change", "source_url", "note"]
 PREFECTURE_CODES = {
     "北海道": "01", "青森県": "02", "岩手県": "03", "宮城県": "04", "秋田県": "05", "山形県": "06",
     "福島県": "07", "茨城県": "08", "栃木県": "09", "群馬県": "10", "埼玉県": "11", "千葉県": "12",
@@ -36,7 +36,40 @@ def read(name: str) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+def published(row: dict) -> str:
+    """The date from which a figure may enter a report (data/reference/README.md).
+
+    The MHLW release of the year's 納付状況 (payment rates, the 厚生年金 収納率 it quotes)
+    comes out in late June or early July after the fiscal year: taken as 31 July. The
+    事業の概況 (insured persons) comes out within the following fiscal year: taken as
+    31 December after the year. The JPS page on 未統合記録 gives no date: taken as the
+    end of the third month after the figure's as-of date.
+    """
+    metric, fy = row["metric"], int(row["measured_fy"])
+    if metric in ("current_rate", "final_rate", "ep_collection_rate"):
+        return f"{fy + 1}-07-31"
+    if metric in ("insured_type1", "non_payers"):
+        return f"{fy + 1}-12-31"
+    year, month = int(row["as_of"][:4]), int(row["as_of"][5:7]) + 3
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    return f"{year}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+
+
+def published_changes(name: str, metrics: dict[str, str], key: str) -> dict[tuple[str, int], str]:
+    """Differences on the previous year as the source published them ('+1.6ポイント'),
+    by (metric, year of `key`); the first source listed wins."""
+    changes: dict[tuple[str, int], str] = {}
+    for r in read(name):
+        metric = metrics.get(r["metric"])
+        if metric:
+            year = int(r[key][2:6]) if key == "period" else int(r[key])
+            changes.setdefault((metric, year), r["value"])
+    return changes
+
+
 def write(name: str, rows: list[dict]) -> None:
+    for row in rows:
+        row["published"] = published(row)
     OUT.mkdir(parents=True, exist_ok=True)
     with (OUT / name).open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, COLUMNS, lineterminator="\n")
@@ -47,7 +80,11 @@ def write(name: str, rows: list[dict]) -> None:
 
 
 def national_rates() -> list[dict]:
-    """現年度納付率 FY2002–FY2023 and 最終納付率 by premium year, from the MHLW series."""
+    """現年度納付率 FY2002–FY2023 and 最終納付率 by premium year, from the MHLW series,
+    with the published difference on the previous year where a release gave one."""
+    changes = published_changes("national_pension_annual.csv",
+                                {"現年度納付率_前年度差": "current_rate", "最終納付率_前年差": "final_rate"},
+                                "fiscal_year")
     rows = []
     for r in read("national_pension_annual.csv"):
         if r["source_url"] != LIMO:
@@ -57,11 +94,12 @@ def national_rates() -> list[dict]:
             rows.append(dict(metric="current_rate", premium_fy=fy, measured_fy=fy, area_code="00",
                              area_name="全国", value=r["value"], unit="%", as_of=r["as_of"],
                              source_url=r["source_url"],
+                             change=changes.get(("current_rate", fy), ""),
                              note=f"{r['era_label']}分保険料の現年度納付率（翌年4月末現在）"))
         elif r["metric"] == "最終納付率":
             rows.append(dict(metric="final_rate", premium_fy=fy, measured_fy=fy + 2, area_code="00",
                              area_name="全国", value=r["value"], unit="%", as_of=r["as_of"],
-                             source_url=r["source_url"],
+                             source_url=r["source_url"], change=changes.get(("final_rate", fy), ""),
                              note=f"{r['era_label']}分保険料の最終納付率（「{_era_fy(fy + 2)}の最終納付率」として公表）"))
     return sorted(rows, key=lambda r: (r["metric"], r["premium_fy"]))
 
@@ -121,13 +159,15 @@ def prefectures() -> list[dict]:
 
 def employee_pension() -> list[dict]:
     """厚生年金保険料収納率 FY2022 and FY2023 (year end)."""
+    changes = published_changes("employee_pension.csv", {"厚生年金保険料収納率_前年度差": "ep_collection_rate"},
+                                "period")
     rows = []
     for r in read("employee_pension.csv"):
         if r["metric"].startswith("厚生年金保険料収納率") and r["unit"] == "%" and r["period"].startswith("FY"):
             fy = int(r["period"][2:6])
             rows.append(dict(metric="ep_collection_rate", measured_fy=fy, area_code="00", area_name="全国",
                              value=r["value"], unit="%", as_of=r["as_of"], source_url=r["source_url"],
-                             note=r["note"]))
+                             change=changes.get(("ep_collection_rate", fy), ""), note=r["note"]))
     return sorted(rows, key=lambda r: r["measured_fy"])
 
 

@@ -36,7 +36,7 @@ TAIL = [
     ("code", "report.narrative()"),
     ("md", "## データの出所"),
     ("code", "report.provenance()"),
-    ("md", "### 機械可読の記録\n\nテストとレポートの索引が読む値です（HTML レポートには載りません）。"),
+    ("record_md", "### 機械可読の記録\n\nテストとレポートの索引が読む値である（HTML レポートには載せない）。"),
     ("record", "report.show_record()"),
 ]
 
@@ -46,19 +46,19 @@ NOTEBOOKS = {
         "views": "views_national",
         "title": "# 国民年金（適用・収納）— 令和5年度計画 進捗\n\n"
                  "計画の「(1) 国民年金」（P.4～13）の各指標について、スナップショットの実績を"
-                 "前年同期・目標と比べます。",
+                 "前年同期・目標と比べる。",
         "body": [
             ("md", "## 1. 指標の達成状況"),
             ("code", "report.kpi_table()"),
             ("code", "report.kpi_charts()"),
             ("md", "## 2. 現年度納付率の月次の積み上がり\n\n"
-                   "月末 m の現年度納付率は、4月分～(m−1)月分の保険料のうち m 月末までに納付された月数の割合です"
+                   "月末 m の現年度納付率は、4月分～(m−1)月分の保険料のうち m 月末までに納付された月数の割合である"
                    "（ワークブック独自の年度内累計。厚生労働省は平成29年度まで同じ形で公表）。"),
             ("code", "views.current_rate_build_up(report)"),
             ("code", "views.current_rate_table(report)"),
-            ("md", "## 3. 納付率の長期推移（公表値）\n\n計画の目標「現年度納付率の12年連続の向上」の位置づけです。"),
+            ("md", "## 3. 納付率の長期推移（公表値）\n\n計画の目標「現年度納付率の12年連続の向上」の位置づけである。"),
             ("code", "views.national_series(report)"),
-            ("code", "views.national_series_note()"),
+            ("code", "views.national_series_note(report)"),
             ("md", "## 4. 地域・年金事務所の分布\n\n年金事務所別の納付率水準と規模（計画 P.8～11）。"),
             ("code", "views.area_spread(report)"),
             ("code", "views.office_levels(report)"),
@@ -76,7 +76,7 @@ NOTEBOOKS = {
         "section": "employee_pension",
         "views": "views_employee",
         "title": "# 厚生年金保険（適用・事業所調査・徴収）— 令和5年度計画 進捗\n\n"
-                 "計画の「(2) 厚生年金保険」（P.14～23）の各指標について、実績を前年同期・目標と比べます。",
+                 "計画の「(2) 厚生年金保険」（P.14～23）の各指標について、実績を前年同期・目標と比べる。",
         "body": [
             ("md", "## 1. 指標の達成状況"),
             ("code", "report.kpi_table()"),
@@ -97,13 +97,13 @@ NOTEBOOKS = {
         "section": "benefits_consultation",
         "views": "views_consultation",
         "title": "# 年金給付・年金相談 — 令和5年度計画 進捗\n\n"
-                 "計画の年金相談（P.38～39）の各指標について、実績を前年同期・目標と比べます。",
+                 "計画の年金相談（P.38～39）の各指標について、実績を前年同期・目標と比べる。",
         "body": [
             ("md", "## 1. 指標の達成状況"),
             ("code", "report.kpi_table()"),
             ("code", "report.kpi_charts()"),
             ("md", "## 2. 月別のサービス水準\n\n予約率（90%以上）、待ち時間（30分未満）、インターネット予約、"
-                   "コールセンター応答率（70%以上）を、その月だけの値で示します。"),
+                   "コールセンター応答率（70%以上）を、その月だけの値で示す。応答率はねんきんダイヤル（コールセンター）の全国値である。"),
             ("code", "views.service_levels(report)"),
             ("md", "## 3. 目標を外れた年金事務所"),
             ("code", "views.breaches(report)"),
@@ -113,7 +113,7 @@ NOTEBOOKS = {
         "section": "records",
         "views": "views_consultation",
         "title": "# 年金記録 — 令和5年度計画 進捗\n\n"
-                 "計画の年金記録（P.33～35）の各指標について、実績を前年同期・目標と比べます。",
+                 "計画の年金記録（P.33～35）の各指標について、実績を前年同期・目標と比べる。",
         "body": [
             ("md", "## 1. 指標の達成状況"),
             ("code", "report.kpi_table()"),
@@ -129,7 +129,7 @@ NOTEBOOKS = {
         "section": "scorecard",
         "views": "views_scorecard",
         "title": "# スコアカード — 令和5年度計画の全指標\n\n"
-                 "日本年金機構 令和5年度計画の全31指標を一覧し、要約と各区分へのリンクを示します。",
+                 "日本年金機構 令和5年度計画の全31指標を一覧し、要約と各区分へのリンクを示す。",
         "extra_parameters": '\nlink_suffix: str = ".ipynb"  # 各区分へのリンクの拡張子（HTML レポートでは .html）',
         "body": [
             ("md", "## 1. 要約"),
@@ -158,6 +158,10 @@ def build(name: str, spec: dict) -> nbformat.NotebookNode:
     for kind, text in spec["body"] + TAIL:
         if kind == "md":
             cells.append(new_markdown_cell(text))
+        elif kind == "record_md":  # the record's heading leaves the HTML with the record
+            cell = new_markdown_cell(text)
+            cell.metadata["tags"] = ["record"]
+            cells.append(cell)
         else:
             cell = new_code_cell(text)
             if kind == "record":

@@ -136,8 +136,9 @@ _DEFINITIONS = [
        "予約なし来訪者の受付から相談開始までの待ち時間の合計（分）。"),
     _m("online_bookings", "インターネット予約申込件数", "件", "flow", "office",
        "当月に受け付けたインターネットによる相談予約の件数（令和3年5月開始）。"),
-    _m("calls_received", "電話相談 入電数", "件", "flow", "office", "当月の電話相談の入電数（呼数）。"),
-    _m("calls_answered", "電話相談 応答数", "件", "flow", "office", "入電のうち応答した件数。",
+    _m("calls_received", "電話相談 入電数", "件", "flow", "national",
+       "当月のねんきんダイヤル（コールセンター）の入電数（呼数）。全国のセンター計で、年金事務所別には計上しない。"),
+    _m("calls_answered", "電話相談 応答数", "件", "flow", "national", "入電のうち応答した件数。",
        bounded_by="calls_received"),
     # 年金記録
     _m("unconsolidated_records", "未統合記録件数（解明作業中又はなお解明を要する記録）", "件", "stock",

@@ -18,6 +18,8 @@ __all__ = [
     "reiwa_year",
     "shift_months",
     "in_year_span_label",
+    "month_label",
+    "era_year_label",
 ]
 
 _REIWA_START = 2019  # 令和元年 = 2019
@@ -88,6 +90,24 @@ def month_end_label(period: dt.date) -> str:
     ('令和5年9月末', '令和元年5月末')
     """
     return f"{_era_year(period.year)}年{period.month}月末"
+
+
+def month_label(period: dt.date) -> str:
+    """A single month's own figure: '令和5年6月' (not 6月末, which reads as a stock).
+
+    >>> month_label(dt.date(2023, 6, 30))
+    '令和5年6月'
+    """
+    return f"{_era_year(period.year)}年{period.month}月"
+
+
+def era_year_label(year: int) -> str:
+    """A calendar year for an axis: '令和5年', '平成17年'.
+
+    >>> era_year_label(2005)
+    '平成17年'
+    """
+    return f"{_era_year(year)}年"
 
 
 def in_year_span_label(period: dt.date) -> str:

@@ -44,6 +44,7 @@ class Projection:
         low, high: current value plus the smallest and largest of those gains.
         years: the earlier fiscal years used.
         year_end: the date the projection is for.
+        capped: True when a figure was held at 100% (a rate cannot pass it).
     """
 
     central: float
@@ -51,6 +52,7 @@ class Projection:
     high: float
     years: tuple[int, ...]
     year_end: dt.date
+    capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,7 @@ class KpiEngine:
             high=min(current + max(gains), cap),
             years=tuple(years),
             year_end=year_end,
+            capped=current + max(gains) > cap,
         )
 
     def target(self, kpi: Kpi, area: str, fiscal_year: int) -> float | None:

@@ -1,23 +1,27 @@
 """Progress narratives in Japanese, generated from KPI results by fixed templates.
 
-Each sentence gives the level, the change on the same period last year (ポイント for
-rates), and the verdict against the target, in that order (REPORTING.md §6). Every
+Written である調, as 業務実績報告 are. Each sentence gives the level, the change on the
+same period last year (ポイント for rates, 万 as the figure is written), and the
+verdict against the target as the plan words it, in that order (REPORTING.md §6). Every
 number in a sentence comes from a `KpiResult` through `helpers.formatting`; nothing is
 typed in, and the same results always give the same text.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
+from functools import partial
 
 from helpers.contract import MEASURES
 from helpers.escaping import md
-from helpers.era import fiscal_year_label, in_year_span_label, month_end, month_end_label
-from helpers.formatting import format_change, format_target, format_value
+from helpers.era import fiscal_year_label, in_year_span_label, month_end, month_end_label, month_label
+from helpers.formatting import format_change, format_target, format_value, judged_target
 from helpers.kpi import KpiResult
 
-__all__ = ["period_phrase", "kpi_sentence", "section_narrative", "executive_summary", "status_counts"]
+__all__ = ["period_phrase", "kpi_sentence", "section_narrative", "executive_summary", "status_counts",
+           "movements", "month_misses_text"]
 
 _GRADED = ("達成", "達成見込み", "要注意", "未達見込み", "未達")
 
@@ -46,55 +50,58 @@ def period_phrase(result: KpiResult) -> str:
 
 
 def _change_text(result: KpiResult) -> str:
+    """「前年同期（69.1%）を1.6ポイント上回った」, 「前年同期（51.0万人）から1.2万人減少した」."""
     kpi = result.kpi
     if math.isnan(result.prior_value):
-        return "前年同期の値はありません"
+        return "前年同期の値はない"
     digits = kpi.precision
     if round(result.change, digits) == 0:
-        return f"前年同期（{format_value(kpi, result.prior_value)}）と同水準です"
-    magnitude = format_change(kpi, abs(result.change))[1:]
+        return f"前年同期（{format_value(kpi, result.prior_value)}）と同水準である"
+    scale = max(abs(result.value), abs(result.prior_value))
+    magnitude = format_change(kpi, abs(result.change), scale_of=scale)[1:]
     up = result.change > 0
-    if kpi.unit in ("percent", "points"):
-        verb = "上回りました" if up else "下回りました"
+    if kpi.unit in ("percent", "points", "minutes"):
+        verb = "上回った" if up else "下回った"
         return f"前年同期（{format_value(kpi, result.prior_value)}）を{magnitude}{verb}"
-    verb = "増加しました" if up else "減少しました"
-    return f"前年同期（{format_value(kpi, result.prior_value)}）より{magnitude}{verb}"
+    verb = "増加した" if up else "減少した"
+    return f"前年同期（{format_value(kpi, result.prior_value)}）から{magnitude}{verb}"
 
 
 def _projection_text(result: KpiResult) -> str:
     p = result.projection
     kpi = result.kpi
     return (f"年度末の見込みは{format_value(kpi, p.central)}（{format_value(kpi, p.low)}～"
-            f"{format_value(kpi, p.high)}）")
+            f"{format_value(kpi, p.high)}）であり")
 
 
 def _verdict_text(result: KpiResult) -> str:
+    """The judgement in the plan's terms; empty for a KPI without a target (参考)."""
     kpi = result.kpi
     status = result.status
     target = format_target(kpi, result.target)
     if status == "参考":
-        return "目標を定めず実績を把握する指標です。"
+        return ""
     if status is None:
-        return f"目標（{target}）と比べる値がありません。"
+        return f"目標（{target}）と比べる値はない。"
     if status == "達成":
-        return f"目標（{target}）を達成しました。"
+        return f"目標（{target}）を達成した。"
     if status == "未達" and result.is_final:
-        return f"目標（{target}）を達成できませんでした。"
+        return f"目標（{target}）を達成できなかった。"
     if result.projection is not None:
         lead = _projection_text(result)
         if status == "達成見込み":
-            return f"{lead}で、目標（{target}）の達成が見込まれます。"
+            return f"{lead}、目標（{target}）の達成が見込まれる。"
         if status == "要注意":
-            return f"{lead}で、見込みの幅によっては目標（{target}）に届かないおそれがあり、注意が必要です。"
-        return f"{lead}で、見込みの上限でも目標（{target}）に届かない見込みです。重点的な取組が必要です。"
-    prior_rule = kpi.target_rule.endswith("prior_year")
+            return f"{lead}、見込みの幅の下限では目標（{target}）に届かず、注意を要する。"
+        return f"{lead}、見込みの上限でも目標（{target}）に届かない。重点的な取組を要する。"
+    if kpi.target_rule.endswith("prior_year"):
+        judged = judged_target(result)
+        if status == "達成見込み":
+            return f"年度途中の判定基準（{judged}）を満たしている。"
+        return f"年度途中の判定基準（{judged}）を満たしておらず、注意を要する。"
     if status == "達成見込み":
-        if prior_rule:
-            return f"前年同期より改善しており、目標（{target}）に向けて順調です。"
-        return f"目標（{target}）を満たしており、順調です。"
-    if prior_rule:
-        return f"前年同期より改善しておらず、目標（{target}）に照らして注意が必要です。"
-    return f"目標（{target}）に届いておらず、注意が必要です。"
+        return f"目標（{target}）を満たしている。"
+    return f"目標（{target}）に届いておらず、注意を要する。"
 
 
 def _strong(text: str) -> str:
@@ -103,15 +110,15 @@ def _strong(text: str) -> str:
     return f"<strong>{md(text)}</strong>"
 
 
-def kpi_sentence(result: KpiResult) -> str:
-    """One paragraph on one KPI: level, change on last year, verdict."""
+def kpi_sentence(result: KpiResult, *, scope_is_national: bool = True) -> str:
+    """One paragraph on one KPI, である調: level, change on last year, verdict."""
     kpi = result.kpi
     if not result.has_value:
-        if kpi.numerator and MEASURES[kpi.numerator].level == "national":
-            return f"{_strong(kpi.name_ja)}は全国単位でのみ集計している指標のため、この範囲の値はありません。"
-        return f"{_strong(kpi.name_ja)}は、この範囲・期間のデータがありません。"
+        if kpi.numerator and MEASURES[kpi.numerator].level == "national" and not scope_is_national:
+            return f"{_strong(kpi.name_ja)}は全国値のみを集計する指標であり、この範囲の値はない。"
+        return f"{_strong(kpi.name_ja)}は、この範囲・期間のデータがない。"
     value = format_value(kpi, result.value)
-    return (f"{_strong(kpi.name_ja)}は{value}（{period_phrase(result)}）で、{_change_text(result)}。"
+    return (f"{_strong(kpi.name_ja)}は{value}（{period_phrase(result)}）であり、{_change_text(result)}。"
             f"{_verdict_text(result)}")
 
 
@@ -123,38 +130,102 @@ def status_counts(results: list[KpiResult]) -> Counter:
 def _counts_text(results: list[KpiResult]) -> str:
     counts = status_counts(results)
     graded = sum(counts[s] for s in _GRADED)
-    parts = "、".join(f"{s} {counts[s]}" for s in _GRADED if counts[s])
-    reference = counts["参考"]
-    text = f"目標のある{graded}指標は{parts or 'いずれも判定できません'}"
-    if reference:
-        text += f"、実績把握（参考）の指標が{reference}"
-    return text
+    parts = "、".join(f"{s}{counts[s]}" for s in _GRADED if counts[s])
+    if not graded:
+        return "目標を定めた指標はいずれもまだ判定できない"
+    return f"目標を定めた{graded}指標の判定は{parts}"
 
 
 def _attention(results: list[KpiResult]) -> list[KpiResult]:
     return [r for r in results if r.status in ("要注意", "未達見込み", "未達")]
 
 
+def movements(results: list[KpiResult], limit: int = 2) -> str:
+    """The notable changes on the same period of the prior year, as the charts show
+    them: the largest relative changes of counts (5% or more) and of rates (1.0
+    ポイント or more). Empty when nothing moved that much."""
+    counts, rates = [], []
+    for r in results:
+        if not r.has_value or math.isnan(r.prior_value) or r.prior_value == 0:
+            continue
+        if r.kpi.unit in ("percent", "points"):
+            if abs(r.change) >= 1.0:
+                rates.append((abs(r.change), r))
+        elif abs(r.change / r.prior_value) >= 0.05:
+            counts.append((abs(r.change / r.prior_value), r))
+    parts = []
+    for _, r in sorted(counts, key=lambda t: (-t[0], t[1].kpi.id))[:limit]:
+        scale = max(abs(r.value), abs(r.prior_value))
+        parts.append(f"{md(r.kpi.name_ja)}（{format_change(r.kpi, r.change, scale_of=scale)}、"
+                     f"{100 * r.change / r.prior_value:+.1f}%）")
+    for _, r in sorted(rates, key=lambda t: (-t[0], t[1].kpi.id))[:limit]:
+        parts.append(f"{md(r.kpi.name_ja)}（{format_change(r.kpi, r.change)}）")
+    if not parts:
+        return ""
+    return f"前年同期からの変化が大きいのは、{'、'.join(parts)}である。"
+
+
+def month_misses_text(misses: list[tuple[KpiResult, list[tuple[dt.date, float]]]]) -> list[str]:
+    """Sentences on the months a monthly service level missed its target:
+    「コールセンター応答率は令和5年6月（68.2%）に目標（70%以上）を下回った。」"""
+    lines = []
+    for result, months in misses:
+        if not months:
+            continue
+        kpi = result.kpi
+        verb = "下回った" if kpi.target_rule == "at_least" else "上回った"
+        listed = "、".join(f"{month_label(p)}（{format_value(kpi, v)}）" for p, v in months)
+        lines.append(f"{md(kpi.name_ja)}は{listed}に目標（{format_target(kpi, result.target)}）を{verb}"
+                     f"（月単位、{len(months)}か月）。")
+    return lines
+
+
 def section_narrative(results: list[KpiResult], *, section_name: str, scope_name: str,
-                      as_of_label: str) -> str:
-    """The section's 所見 as Markdown: an overview, then one paragraph per KPI."""
-    lines = [f"{as_of_label}現在、{md(scope_name)}の{md(section_name)}では、{_counts_text(results)}です。"]
-    attention = _attention(results)
+                      as_of_label: str, scope_is_national: bool = True,
+                      misses: list | None = None) -> str:
+    """The section's 所見 as Markdown, である調: the verdict counts, the plan's headline
+    items, what needs attention, notable movements, then the other KPIs; the KPIs
+    without a target are listed once, without repeating that they have none."""
+    sentence = partial(kpi_sentence, scope_is_national=scope_is_national)
+    lines = [f"{as_of_label}現在、{md(scope_name)}の{md(section_name)}において、{_counts_text(results)}である。"]
+    headline = [r for r in results if r.kpi.headline]
+    attention = [r for r in _attention(results) if not r.kpi.headline]
+    moved = movements(results)
+    month_lines = month_misses_text(misses or [])
+    if headline:
+        lines += ["", "**計画の重点項目**", ""] + [f"- {sentence(r)}" for r in headline]
     if attention:
-        names = "、".join(f"{md(r.kpi.name_ja)}（{r.status}）" for r in attention)
-        lines.append(f"注意が必要な指標: {names}。")
-    else:
-        lines.append("要注意・未達見込み・未達の指標はありません。")
-    lines.append("")
-    lines += [f"- {kpi_sentence(r)}" for r in results]
-    return "\n".join(lines)
+        lines += ["", "**注意を要する指標**", ""] + [f"- {sentence(r)}" for r in attention]
+    elif not _attention(results):
+        lines += ["", "要注意・未達見込み・未達の指標はない。"]
+    if moved or month_lines:
+        lines += ["", "**主な動き**", ""] + [f"- {line}" for line in (moved, *month_lines) if line]
+    shown = set(id(r) for r in headline + attention)
+    graded = [r for r in results if id(r) not in shown and r.status != "参考"]
+    if graded:
+        lines += ["", "**その他の目標を定めた指標**", ""] + [f"- {sentence(r)}" for r in graded]
+    tracked = [r for r in results if id(r) not in shown and r.status == "参考"]
+    if tracked:
+        lines += ["", "**実績を把握する指標**（目標は定めていない）", ""] + [f"- {sentence(r)}" for r in tracked]
+    return "\n".join(line for line in lines if line is not None)
 
 
 def executive_summary(results: list[KpiResult], *, section_names: dict[str, str], scope_name: str,
-                      as_of_label: str) -> str:
-    """The scorecard's summary for management as Markdown."""
-    lines = [f"{as_of_label}現在、{md(scope_name)}の令和5年度計画の{len(results)}指標のうち、"
-             f"{_counts_text(results)}です。", ""]
+                      as_of_label: str, scope_is_national: bool = True) -> str:
+    """The scorecard's summary for management as Markdown, である調: the verdict
+    counts, the plan's headline items, what needs attention, then each section."""
+    sentence = partial(kpi_sentence, scope_is_national=scope_is_national)
+    lines = [f"{as_of_label}現在、{md(scope_name)}における令和5年度計画の{len(results)}指標のうち、"
+             f"{_counts_text(results)}である。", ""]
+    headline = [r for r in results if r.kpi.headline]
+    if headline:
+        lines += ["**計画の重点項目**", ""] + [f"- {sentence(r)}" for r in headline] + [""]
+    attention = [r for r in _attention(results) if not r.kpi.headline]
+    if attention:
+        lines += ["**注意を要する指標**", ""] + [f"- {sentence(r)}" for r in attention] + [""]
+    elif not _attention(results):
+        lines += ["要注意・未達見込み・未達の指標はない。", ""]
+    lines += ["**区分別の判定**", ""]
     for section, name in section_names.items():
         part = [r for r in results if r.kpi.section == section]
         if not part:
@@ -162,12 +233,4 @@ def executive_summary(results: list[KpiResult], *, section_names: dict[str, str]
         counts = status_counts(part)
         summary = "、".join(f"{s}{counts[s]}" for s in (*_GRADED, "参考") if counts[s]) or "判定なし"
         lines.append(f"- {_strong(name)}（{len(part)}指標）: {summary}")
-    attention = _attention(results)
-    lines.append("")
-    if attention:
-        lines.append("**注意が必要な指標**")
-        lines.append("")
-        lines += [f"- {kpi_sentence(r)}" for r in attention]
-    else:
-        lines.append("要注意・未達見込み・未達の指標はありません。")
     return "\n".join(lines)

@@ -73,6 +73,9 @@ class Kpi:
     area: str | None = None
     derived: dict | None = None
     decimals: int | None = None
+    target_wording: str | None = None
+    headline: bool = False
+    assumption: str | None = None
 
     @property
     def precision(self) -> int:
@@ -251,6 +254,9 @@ def _parse_kpi(raw, i: int, label: str, section_ids: set[str], problems: list[Pr
         baseline_note=baseline.get("note"), plan_page=str(raw["plan_page"]),
         area=None if raw.get("area") is None else str(raw["area"]), derived=raw.get("derived"),
         decimals=None if raw.get("decimals") is None else int(raw["decimals"]),
+        target_wording=None if (raw.get("target") or {}).get("wording") is None else str(raw["target"]["wording"]),
+        headline=bool(raw.get("headline", False)),
+        assumption=None if raw.get("assumption") is None else str(raw["assumption"]),
     )
 
 

@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from helpers.era import month_label
+
 __all__ = [
     "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking",
-    "scatter_levels", "line_series", "funnel_bars", "PNG_OPTIONS",
+    "scatter_levels", "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "legend_below", "legend_right",
 ]
 
 # How figures become PNG in notebooks (and in the benchmark's floor). Layout is
@@ -81,11 +83,12 @@ def new_figure(width: float = 9.0, height: float = 4.0, ncols: int = 1, nrows: i
     return fig, axes
 
 
-def _month_axis(ax, labels: Sequence[str]) -> None:
-    """Month ends as short numbers ('4' … '3', '翌4'), the axis says 月末."""
+def _month_axis(ax, labels: Sequence[str], title: str = "月末") -> None:
+    """Months as short numbers ('4' … '3', '翌4'); the axis title says 月末 (a figure
+    at the month's end) or 月 (the month's own figure)."""
     ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels([label.replace("月末", "") for label in labels], rotation=0)
-    ax.set_xlabel("月末")
+    ax.set_xticklabels([label.replace("月末", "").replace("月", "") for label in labels], rotation=0)
+    ax.set_xlabel(title)
 
 
 def _number(value: float, _position=None) -> str:
@@ -98,7 +101,8 @@ def _number(value: float, _position=None) -> str:
 def year_lines(
     lines: dict[str, pd.Series], *, title: str, unit: str, target: float | None = None,
     target_label: str | None = None, projection: tuple[float, float, float] | None = None,
-    x_labels: Sequence[str] | None = None, ax=None,
+    x_labels: Sequence[str] | None = None, ax=None, target_at_year_end: bool = False,
+    x_title: str = "月末",
 ) -> Figure | None:
     """Month-by-month lines of several fiscal years on one axis (this year emphasised).
 
@@ -106,6 +110,8 @@ def year_lines(
         lines: label -> values indexed 0..n (month position within the fiscal year);
             the first entry is this year.
         projection: (low, central, high) at the last position of the axis.
+        target_at_year_end: the target is a year-end figure: a mark at the last
+            position, not a line across the months.
     """
     fig = None
     if ax is None:
@@ -116,19 +122,24 @@ def year_lines(
         ax.plot(values.index, values.to_numpy(dtype=float), marker="o", markersize=3, color=color,
                 linewidth=2.2 if color == PALETTE["this"] else 1.4, label=label)
     if target is not None and not math.isnan(target):
-        ax.axhline(target, color=PALETTE["target"], linestyle="--", linewidth=1.2,
-                   label=target_label or "目標")
+        if target_at_year_end and x_labels is not None:
+            ax.plot([len(x_labels) - 1], [target], marker="_", markersize=18, markeredgewidth=2.5,
+                    linestyle="none", color=PALETTE["target"], label=f"年度末の目標（{_number(round(target, 2))}{unit}）")
+        else:
+            ax.axhline(target, color=PALETTE["target"], linestyle="--", linewidth=1.2,
+                       label=target_label or "目標")
     if projection is not None and x_labels is not None:
         low, central, high = projection
         x = len(x_labels) - 1
         ax.errorbar([x], [central], yerr=[[central - low], [high - central]], fmt="D",
                     color=PALETTE["accent"], capsize=4, label="年度末見込み（幅）")
     if x_labels is not None:
-        _month_axis(ax, x_labels)
+        _month_axis(ax, x_labels, x_title)
     ax.set_title(title)
     ax.set_ylabel(unit)
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(_number))
-    ax.legend(loc="best", frameon=False)
+    counts_from_zero(ax, unit)
+    legend_below(ax, ncol=2 if fig is None else 3)
     return fig
 
 
@@ -158,24 +169,30 @@ def bar_ranking(values: pd.Series, *, title: str, unit: str, reference: float | 
     if reference is not None and not math.isnan(reference):
         ax.axvline(reference, color=PALETTE["target"], linestyle="--", linewidth=1.2,
                    label=f"{reference_label} {reference:.1f}")
-        ax.legend(loc="lower right", frameon=False)
     low = float(np.nanmin(ordered.to_numpy())) if len(ordered) else 0.0
-    ax.set_xlim(left=max(0.0, math.floor(low / 5) * 5 - 5))
+    left = max(0.0, math.floor(low / 5) * 5 - 5)
+    ax.set_xlim(left=left)
     ax.set_title(title)
-    ax.set_xlabel(unit)
+    ax.set_xlabel(unit if left == 0 else f"{unit}（横軸は{left:.0f}から）")
+    legend_below(ax)
     return fig
 
 
 def scatter_levels(frame: pd.DataFrame, *, x: str, y: str, title: str, xlabel: str, ylabel: str,
                    groups: str | None = None, reference: float | None = None) -> Figure:
-    """Scatter of areas (e.g. office size against rate), coloured by group."""
+    """Scatter of areas (e.g. office size against rate) on a log x axis, coloured by
+    group. Areas without a positive size or a value cannot sit on the chart; with none
+    left (the first month of a year) the figure says so."""
+    frame = frame[(frame[x] > 0) & frame[y].notna()]
+    if frame.empty:
+        return no_data(title)
     fig, axes = new_figure(width=8.0, height=4.5)
     ax = axes[0][0]
     if groups:
         colors = [PALETTE["this"], PALETTE["accent"], PALETTE["target"], PALETTE["ok"]]
         for (name, part), color in zip(frame.groupby(groups, sort=True), colors):
             ax.scatter(part[x], part[y], s=14, alpha=0.8, color=color, label=name)
-        ax.legend(loc="best", frameon=False)
+        legend_below(ax)
     else:
         ax.scatter(frame[x], frame[y], s=14, alpha=0.8, color=PALETTE["this"])
     if reference is not None:
@@ -189,18 +206,76 @@ def scatter_levels(frame: pd.DataFrame, *, x: str, y: str, title: str, xlabel: s
     return fig
 
 
+def _date_axis(ax, index: pd.Index) -> None:
+    """Month ends on x as 令和 months ('令和5年9月'), at most about eight ticks."""
+    days = pd.to_datetime(pd.Index(index)).sort_values().unique()
+    step = max(1, math.ceil(len(days) / 8))
+    ticks = days[::step]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([month_label(d.date()) for d in ticks], rotation=30, ha="right")
+
+
+def legend_below(ax, ncol: int = 4) -> None:
+    """The legend under the axes, never over the data or a target line (for month
+    axes with short, unrotated labels)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol,
+                  frameon=False)
+
+
+def legend_right(ax) -> None:
+    """The legend right of the axes (for date and year axes, whose rotated labels
+    leave no room below)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+
+
+def counts_from_zero(ax, unit: str, from_zero: bool = True) -> None:
+    """Counts (件, 人, 万件, 億円, 分) start at zero; rates and differences of rates
+    keep the range that shows their movement. A count axis that must be cut to show
+    a small change (`from_zero=False`) gets a break mark on the axis and says so."""
+    if unit in ("%", "ポイント"):
+        return
+    if from_zero:
+        ax.set_ylim(bottom=0)
+        return
+    mark = {"transform": ax.transAxes, "color": "#333333", "clip_on": False, "linewidth": 1.0}
+    for y in (0.0, 0.025):
+        ax.plot([-0.012, 0.012], [y - 0.01, y + 0.01], **mark)
+    ax.set_ylabel(f"{unit}（縦軸は途中から）")
+
+
+def no_data(title: str, message: str = "この時点ではまだ図示できるデータがない。") -> Figure:
+    """A small figure that says there is nothing to draw yet (the first month of a year)."""
+    fig, axes = new_figure(height=1.6)
+    ax = axes[0][0]
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.4, message, ha="center", va="center", fontsize=11)
+    return fig
+
+
 def line_series(series: dict[str, pd.Series], *, title: str, unit: str,
                 marks: dict[str, float] | None = None, shade: tuple | None = None,
-                secondary: dict[str, pd.Series] | None = None, secondary_unit: str = "") -> Figure:
-    """Lines over time (dates or years on x), optional shaded span and marked points.
+                x_format=None, ax=None, from_zero: bool = True) -> Figure | None:
+    """Lines over time on one axis (no second axis: a difference gets its own panel).
+
+    x is month ends (labelled in 令和) or years (labelled by `x_format`, e.g.
+    `fiscal_year_label`). Counts start at zero.
 
     Args:
         marks: label -> x value to annotate with a vertical line.
         shade: (x_from, x_to, label) to shade.
-        secondary: lines drawn on a right-hand axis.
+        x_format: year -> label for integer x values.
+        from_zero: False to cut a count axis (with a break mark) where a small
+            change on a large count would otherwise be a flat line.
     """
-    fig, axes = new_figure()
-    ax = axes[0][0]
+    fig = None
+    if ax is None:
+        fig, axes = new_figure()
+        ax = axes[0][0]
     colors = [PALETTE["this"], PALETTE["last"], PALETTE["accent"], PALETTE["ok"]]
     for (label, values), color in zip(series.items(), colors):
         ax.plot(values.index, values.to_numpy(dtype=float), marker="o", markersize=3, color=color,
@@ -210,20 +285,20 @@ def line_series(series: dict[str, pd.Series], *, title: str, unit: str,
     for label, xv in (marks or {}).items():
         ax.axvline(xv, color=PALETTE["target"], linestyle=":", linewidth=1.0)
         ax.annotate(label, (xv, ax.get_ylim()[1]), fontsize=8, ha="left", va="top")
+    index = pd.Index([]).append([pd.Index(v.index) for v in series.values()]) if series else pd.Index([])
+    if len(index) and pd.api.types.is_datetime64_any_dtype(pd.Index(index)):
+        _date_axis(ax, index)
+    elif x_format is not None:
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=8, integer=True))
+        ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: x_format(int(round(v)))))
+        for tick in ax.get_xticklabels():
+            tick.set_rotation(30)
+            tick.set_ha("right")
     ax.set_title(title)
     ax.set_ylabel(unit)
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(_number))
-    handles, labels = ax.get_legend_handles_labels()
-    if secondary:
-        ax2 = ax.twinx()
-        for label, values in secondary.items():
-            ax2.plot(values.index, values.to_numpy(dtype=float), color=PALETTE["target"],
-                     linestyle="--", linewidth=1.2, label=label)
-        ax2.set_ylabel(secondary_unit)
-        ax2.grid(False)
-        h2, l2 = ax2.get_legend_handles_labels()
-        handles, labels = handles + h2, labels + l2
-    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False)
+    counts_from_zero(ax, unit, from_zero)
+    legend_right(ax)
     return fig
 
 
@@ -243,5 +318,5 @@ def funnel_bars(stages: pd.DataFrame, *, title: str, unit: str) -> Figure:
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_title(title)
     ax.set_ylabel(unit)
-    ax.legend(frameon=False)
+    legend_below(ax)
     return fig

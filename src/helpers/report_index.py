@@ -78,11 +78,11 @@ def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each
         "</table>",
     ]
     if snapshot.is_sample:
-        head.insert(1, '<p class="notice"><strong>注意: 合成サンプルデータです。</strong>'
-                       "全国計は公表値に合わせていますが、年金事務所は架空です。</p>")
+        head.insert(1, '<p class="notice"><strong>注意: 合成サンプルデータである。</strong>'
+                       "全国計は公表値に合わせているが、年金事務所は架空である。</p>")
     if failed:
-        head.append(f'<p class="notice failed">{len(failed)} 件の区分が失敗しました。'
-                    "失敗した区分のノートブック（.ipynb）をこのフォルダに残しています。</p>")
+        head.append(f'<p class="notice failed">{len(failed)} 件の区分が失敗した。'
+                    "失敗した区分のノートブック（.ipynb）をこのフォルダに残している。</p>")
     notebooks = list(dict.fromkeys(r.job.notebook for r in results))
     if each:
         body = _each_table(results, notebooks, titles, each)

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from helpers.contract import NATIONAL_CODE, SCHEMA_VERSION
+from helpers.contract import MEASURES, NATIONAL_CODE, SCHEMA_VERSION
 from helpers.era import fiscal_year_months, month_end, shift_months
 from helpers.readers import sha256_of
 from helpers.sample_geography import OKINAWA, PREFECTURES, build_areas
@@ -83,6 +83,15 @@ class _Builder:
     def frame(self) -> pd.DataFrame:
         out = pd.concat(self.frames, ignore_index=True)
         out["premium_fy"] = out["premium_fy"].astype("Int64")
+        # Some national figures (ねんきんダイヤル's calls) are drawn per office for their
+        # spread, then reported as the contract says: one national row per month.
+        national = out["measure"].map({n: m.level == "national" for n, m in MEASURES.items()}).fillna(False)
+        spread = national.astype(bool) & (out["area_code"] != NATIONAL_CODE)
+        if spread.any():
+            summed = (out[spread].groupby(["period", "measure"], sort=True, as_index=False)["value"].sum()
+                      .assign(area_code=NATIONAL_CODE, premium_fy=pd.NA))
+            summed["premium_fy"] = summed["premium_fy"].astype("Int64")
+            out = pd.concat([out[~spread], summed[out.columns]], ignore_index=True)
         return out.sort_values(["period", "area_code", "measure", "premium_fy"],
                                ignore_index=True)
 

@@ -13,12 +13,12 @@ import pandas as pd
 from IPython.display import Markdown
 
 from helpers import breakdowns, narrative, plots
-from helpers.contract import LEVEL_LABELS
-from helpers.era import fiscal_year_label, month_end_label
+from helpers.contract import LEVEL_LABELS, MEASURES, NATIONAL_CODE
+from helpers.era import fiscal_year_label, month_end_label, shift_months
 from helpers.errors import WorkbookError
 from helpers.escaping import md, md_code
-from helpers.formatting import format_change, format_target, format_value
-from helpers.kpi import KpiEngine, KpiResult
+from helpers.formatting import format_change, format_target, format_value, judged_target
+from helpers.kpi import KpiEngine, KpiResult, meets_target
 from helpers.paths import display_path, resolve
 from helpers.plan import Kpi, Plan, load_plan
 from helpers.snapshot import Snapshot, load_snapshot
@@ -68,10 +68,31 @@ class SectionReport:
 
     @property
     def kpis(self) -> list[Kpi]:
-        """The section's KPIs (all of them for the scorecard)."""
-        if self.section_id == SCORECARD:
-            return list(self.plan.kpis)
-        return self.plan.kpis_of(self.section_id)
+        """The section's KPIs (all of them for the scorecard) that concern the scope: a
+        KPI about one area (沖縄県 for NP06 and NP07) only where the scope contains that
+        area or lies inside it."""
+        kpis = list(self.plan.kpis) if self.section_id == SCORECARD else self.plan.kpis_of(self.section_id)
+        return [k for k in kpis if not self._outside(k)]
+
+    @property
+    def kpis_outside_scope(self) -> list[Kpi]:
+        """The section's KPIs about an area the scope does not concern."""
+        kpis = list(self.plan.kpis) if self.section_id == SCORECARD else self.plan.kpis_of(self.section_id)
+        return [k for k in kpis if self._outside(k)]
+
+    def _fixed_areas(self, kpi: Kpi) -> set[str]:
+        if kpi.derived:
+            return set().union(*(self._fixed_areas(self.plan.kpi(kpi.derived[p]["kpi"])) | {kpi.derived[p]["area"]}
+                                 for p in ("minuend", "subtrahend"))) - {NATIONAL_CODE}
+        return {kpi.area} - {None, NATIONAL_CODE}
+
+    def _outside(self, kpi: Kpi) -> bool:
+        return any(not self.snapshot.overlaps(self.scope, code) for code in self._fixed_areas(kpi))
+
+    def national_only(self, kpi: Kpi) -> bool:
+        """A KPI counted for the whole country only (ねんきんダイヤル, 年金委員 ...)."""
+        measure = kpi.numerator
+        return measure is not None and MEASURES[measure].level == "national" and kpi.area is None
 
     @property
     def period(self) -> dt.date:
@@ -106,63 +127,124 @@ class SectionReport:
             f"- データ: スナップショット {md_code(self.snapshot.id)}（出所: {md(self.snapshot.source)}）",
         ]
         if self.snapshot.is_sample:
-            lines += ["", "> **注意: これは合成サンプルデータです。** 全国計は公表値に合わせて調整して"
-                          "いますが、年金事務所は架空であり、実際の事務所の実績ではありません。"]
+            lines += ["", "> **注意: これは合成サンプルデータである。** 全国計は公表値に合わせて調整して"
+                          "いるが、年金事務所は架空であり、実際の事務所の実績ではない。"]
         return Markdown("\n".join(lines))
 
     def kpi_frame(self, results: list[KpiResult] | None = None) -> pd.DataFrame:
-        """The KPI table as display text: value, 前年同期比, target, status, projection."""
+        """The KPI table as display text: value, 前年同期比, target as judged, status,
+        projection. A target or definition that is not published carries （注n）,
+        a projection held at 100% a ＊; `notes` gives the footnotes."""
         rows = []
+        assumed = self._assumed(results)
         for r in results or self.results:
             kpi = r.kpi
             projection = "—"
             if r.projection:
                 p = r.projection
                 projection = (f"{format_value(kpi, p.central)}（{format_value(kpi, p.low)}～"
-                              f"{format_value(kpi, p.high)}）")
+                              f"{format_value(kpi, p.high)}）{'＊' if p.capped else ''}")
+            value = format_value(kpi, r.value)
+            status = r.status or "—"
+            if not r.has_value and self.national_only(kpi) and self.scope != NATIONAL_CODE:
+                value, status = "全国値のみ", "—"
+            target = judged_target(r)
+            if kpi.id in assumed:
+                target += f"（注{assumed[kpi.id]}）"
             rows.append({
                 "ID": kpi.id,
                 "指標": kpi.name_ja,
-                "実績": format_value(kpi, r.value),
+                "実績": value,
                 "時点": narrative.period_phrase(r) if r.has_value else "—",
                 "前年同期": format_value(kpi, r.prior_value),
-                "前年同期比": format_change(kpi, r.change),
-                "目標": format_target(kpi, r.target),
-                "判定": r.status or "—",
+                "前年同期比": format_change(kpi, r.change, scale_of=_larger(r.value, r.prior_value)),
+                "目標": target,
+                "判定": status,
                 "年度末見込み（幅）": projection,
                 "計画": kpi.plan_page,
             })
         return pd.DataFrame(rows)
 
+    def _assumed(self, results: list[KpiResult] | None = None) -> dict[str, int]:
+        """KPI id -> footnote number, for the KPIs whose target or definition is assumed."""
+        ids = [r.kpi.id for r in results or self.results if r.kpi.assumption]
+        return {kpi_id: i + 1 for i, kpi_id in enumerate(ids)}
+
+    def notes(self, results: list[KpiResult] | None = None) -> list[str]:
+        """Footnotes of the KPI table: assumed definitions and targets, how in-year
+        judgements and year-end projections are made (from which fiscal years), capped
+        projections, and KPIs left out because they concern another area."""
+        results = results or self.results
+        out = []
+        assumed = self._assumed(results)
+        for r in results:
+            if r.kpi.id in assumed:
+                out.append(f"注{assumed[r.kpi.id]}　{r.kpi.id} {r.kpi.name_ja}: {r.kpi.assumption}")
+        in_year = [r.kpi.id for r in results if r.kpi.target_rule.endswith("prior_year") and not r.is_final
+                   and r.projection is None and r.has_value]
+        if in_year:
+            out.append(f"前年度実績と比べる目標のうち年度末見込みのない指標（{'、'.join(in_year)}）は、"
+                       "年度途中は前年同期と比べて判定し、年度末に前年度実績と比べる。")
+        projected = [r for r in results if r.projection is not None]
+        if projected:
+            years = sorted({y for r in projected for y in r.projection.years})
+            out.append("年度末見込み: 現在の値に、" + "・".join(fiscal_year_label(y) for y in years)
+                       + "の各年度の同じ月末から年度末までの伸びを加えたもの。中央は伸びの平均、"
+                       "幅は伸びの最小～最大による。判定は幅の下限が目標を満たせば達成見込み、"
+                       "上限のみが満たせば要注意、上限も満たさなければ未達見込みとする。")
+        capped = [r.kpi.id for r in projected if r.projection.capped]
+        if capped:
+            out.append(f"＊ 率は100%を超えないため、見込みを100%で頭打ちとした（{'、'.join(capped)}）。")
+        outside = self.kpis_outside_scope
+        if outside:
+            names = "、".join(f"{k.id} {k.name_ja}" for k in outside)
+            out.append(f"{names}は{self.scope_name}の範囲に含まれない地域の指標のため、この範囲では判定しない。")
+        return out
+
     def kpi_table(self) -> Table:
-        """The section's KPIs as a styled table."""
+        """The section's KPIs as a styled table, with its footnotes."""
         caption = f"{self.section_name}の指標（{self.scope_name}、{self.as_of_label}現在）"
         return styled(self.kpi_frame(), uuid=f"{self.section_id}-kpis", caption=caption,
-                      status_column="判定", right_align=("実績", "前年同期", "前年同期比"))
+                      status_column="判定", right_align=("実績", "前年同期", "前年同期比"),
+                      notes=self.notes())
 
     def kpi_panel(self, kpi: Kpi, result: KpiResult | None = None) -> dict:
-        """One KPI's chart panel: this year against earlier years, target, projection."""
+        """One KPI's chart panel: this year against earlier years, target, projection.
+
+        A target that applies to every month (予約率 90%以上) is a line across the
+        months; a year-end target (前年度実績を上回る) is a mark at year end only, since
+        in the year the KPI is judged against the same period of the prior year, which
+        is the prior year's line. Counts are drawn in the unit the table writes them
+        (万件 from 10万 up), amounts in 億円.
+        """
         result = result or self.result(kpi.id)
         area = kpi.area or self.scope
         lines, labels = breakdowns.year_lines_data(self.engine, kpi, area, self.fiscal_year)
-        target = result.target
+        target = result.target if kpi.target_rule != "track" else None
         projection = None
         if result.projection is not None:
             p = result.projection
             projection = (p.low, p.central, p.high)
         unit = kpi.unit_label
-        target_label = f"目標: {format_target(kpi, target)}"
+        target_label = f"目標: {format_target(kpi, result.target)}"
+        scale = 1.0
         if kpi.unit == "yen":  # amounts read in 億円 on a chart
-            unit = "億円"
-            lines = {label: values / 1e8 for label, values in lines.items()}
-            target = None if target is None else target / 1e8
-            projection = None if projection is None else tuple(v / 1e8 for v in projection)
+            unit, scale = "億円", 1e8
+        elif not kpi.is_rate and kpi.unit not in ("points", "minutes"):
+            largest = max((float(v.abs().max()) for v in lines.values() if v.notna().any()), default=0.0)
+            if largest >= 100_000:
+                unit, scale = f"万{kpi.unit_label}", 1e4
+        if scale != 1.0:
+            lines = {label: values / scale for label, values in lines.items()}
+            target = None if target is None else target / scale
+            projection = None if projection is None else tuple(v / scale for v in projection)
         return {
             "lines": lines,
             "title": f"{kpi.id} {kpi.name_ja}",
             "unit": unit,
-            "target": target if kpi.target_rule != "track" else None,
+            "target": target,
             "target_label": target_label,
+            "target_at_year_end": kpi.target_rule.endswith("prior_year"),
             "projection": projection,
             "x_labels": labels,
         }
@@ -173,13 +255,33 @@ class SectionReport:
         panels = [self.kpi_panel(r.kpi, r) for r in wanted if r.has_value or r.kpi.derived]
         panels = [p for p in panels if p["lines"]]
         if not panels:
-            return Markdown("この範囲には図示できる指標がありません。")
+            return Markdown("この範囲には図示できる指標がない。")
         return plots.kpi_panels(panels, ncols=2 if len(panels) > 1 else 1)
+
+    def month_misses(self) -> list[tuple[KpiResult, list[tuple[dt.date, float]]]]:
+        """For the service levels kept month by month (予約率, 待ち時間, 応答率: a fixed
+        target on a monthly flow), the months of this fiscal year that missed it."""
+        out = []
+        for r in self.results:
+            kpi = r.kpi
+            if kpi.target_rule not in ("at_least", "below") or not kpi.numerator or not r.has_value:
+                continue
+            if MEASURES[kpi.numerator].kind != "flow":
+                continue
+            months = breakdowns.monthly_single(self.engine, kpi, r.area_code, self.fiscal_year)
+            start = dt.date(self.fiscal_year, 4, 30)
+            missed = [(shift_months(start, int(k)), float(v)) for k, v in months.items()
+                      if shift_months(start, int(k)) <= self.period
+                      and not math.isnan(v) and meets_target(kpi, float(v), r.target) is False]
+            out.append((r, missed))
+        return out
 
     def narrative(self) -> Markdown:
         """The section's 所見, from the results by fixed templates."""
         text = narrative.section_narrative(self.results, section_name=self.section_name,
-                                           scope_name=self.scope_name, as_of_label=self.as_of_label)
+                                           scope_name=self.scope_name, as_of_label=self.as_of_label,
+                                           scope_is_national=self.scope == NATIONAL_CODE,
+                                           misses=self.month_misses())
         return Markdown(text)
 
     def provenance(self) -> Markdown:
@@ -187,13 +289,13 @@ class SectionReport:
         tables = self.snapshot.manifest["tables"]
         lines = [
             f"- スナップショット: {md_code(self.snapshot.id)}（{md(display_path(self.snapshot.path))}、"
-            f"基準日 {self.snapshot.as_of}、出所 {md(self.snapshot.source)}）",
+            f"基準日 {month_end_label(self.snapshot.as_of)}、出所 {md(self.snapshot.source)}）",
         ]
         lines += [f"- {md(name)}: {md_code(t['file'])}（{int(t['rows']):,}行、sha256 {md_code(str(t['sha256'])[:16])}…）"
                   for name, t in tables.items()]
         lines += [
             f"- 計画: {md(self.plan.title)}（{md_code(self.plan_file)}）。{md(self.plan.source)}",
-            "- 率はすべて分子の合計 ÷ 分母の合計で計算しています。四捨五入のため合計が合わない場合があります。",
+            "- 率はすべて分子の合計 ÷ 分母の合計で計算している。四捨五入のため合計が合わない場合がある。",
         ]
         return Markdown("\n".join(lines))
 
@@ -222,6 +324,12 @@ class SectionReport:
         from IPython.display import display
 
         display({"application/json": self.record(), "text/plain": "（機械可読の記録）"}, raw=True)
+
+
+def _larger(*values: float) -> float | None:
+    """The larger magnitude of the figures a difference is between (for its unit)."""
+    sizes = [abs(v) for v in values if not math.isnan(v)]
+    return max(sizes) if sizes else None
 
 
 def _load(snapshot: str, plan_file: str) -> tuple[Snapshot, Plan, KpiEngine]:

@@ -93,6 +93,19 @@ class Snapshot:
             raise WorkbookError(unknown_area_message(code, self.areas))
         return hit.iloc[0]
 
+    def ancestors(self, code: str) -> list[str]:
+        """The area and the areas above it, up to 全国: '47001' -> ['47001', '47', 'R8', '00']."""
+        parents = dict(zip(self.areas["area_code"], self.areas["parent_code"]))
+        chain = [code]
+        while (parent := parents.get(chain[-1])) is not None and not pd.isna(parent) and parent not in chain:
+            chain.append(str(parent))
+        return chain
+
+    def overlaps(self, scope: str, code: str) -> bool:
+        """Whether a report on `scope` concerns area `code`: one contains the other
+        (全国 and 九州・沖縄 contain 沖縄県; an Okinawa office lies inside it)."""
+        return scope in self.ancestors(code) or code in self.ancestors(scope)
+
     def offices_under(self, code: str) -> list[str]:
         """Codes of the offices at or below an area (itself, if it is an office)."""
         if code not in self._offices:
@@ -401,7 +414,8 @@ def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict,
     wrong = known["area_code"].map(levels) != want_level
     rule = "この指標はこの階層の地域では計上しません"
     problems += _limited([Problem(label, f"{row(i)} 列「area_code」",
-                                  f"指標 {m} は {MEASURES[m].level} の地域で計上すること（{c} は {levels[c]}）")
+                                  f"指標 {m} は{LEVEL_LABELS[MEASURES[m].level]}の単位で計上すること"
+                                  f"（{c} は{LEVEL_LABELS.get(levels[c], levels[c])}）")
                           for i, m, c in zip(known.index[wrong], known.loc[wrong, "measure"],
                                              known.loc[wrong, "area_code"])], label, rule)
 

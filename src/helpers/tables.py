@@ -48,7 +48,7 @@ def status_colors(value: object) -> str:
 
 
 def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str | None = None,
-           right_align: tuple[str, ...] = ()) -> Table:
+           right_align: tuple[str, ...] = (), notes: list[str] = ()) -> Table:
     """Render a display-ready frame (values already formatted as text) as a Table.
 
     Every cell, column header and the caption are HTML-escaped here: they carry area
@@ -60,6 +60,7 @@ def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str |
         caption: the table's caption (shown above it).
         status_column: a column of status words to colour.
         right_align: columns of numbers.
+        notes: footnotes printed under the table (plain text, escaped here).
     """
     styler = (frame.style.hide(axis="index").set_caption(html_text(caption))
               .set_uuid(re.sub(r"\W", "-", uuid))
@@ -77,4 +78,9 @@ def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str |
         styler = styler.set_properties(subset=list(right_align), **{"text-align": "right", "white-space": "nowrap"})
     if status_column:
         styler = styler.map(status_colors, subset=[status_column])
-    return Table(styler.to_html(), caption, frame)
+        styler = styler.set_properties(subset=[status_column], **{"white-space": "nowrap"})
+    html = styler.to_html()
+    if notes:
+        items = "".join(f"<li>{html_text(n)}</li>" for n in notes)
+        html += f'<ul class="table-notes" style="font-size:0.85em;margin-top:4px;list-style:none;padding-left:0">{items}</ul>'
+    return Table(html, caption, frame)

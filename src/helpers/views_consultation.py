@@ -10,9 +10,10 @@ from IPython.display import Markdown
 
 from helpers import breakdowns, plots
 from helpers.breakdowns import areas_below, single_month
-from helpers.era import fiscal_year_label, month_end, month_end_label, shift_months
+from helpers.contract import NATIONAL_CODE
+from helpers.era import fiscal_year_label, month_end, month_end_label, month_label, shift_months
 from helpers.escaping import md
-from helpers.formatting import format_value
+from helpers.formatting import format_target, format_value
 from helpers.kpi import meets_target
 from helpers.reference import load_reference
 from helpers.section import SectionReport
@@ -26,24 +27,29 @@ _SERVICE = (("CB01", "予約率"), ("CB02", "平均待ち時間"), ("CB03", "イ
 
 def service_levels(r: SectionReport):
     """Each service level month by month (the month alone), this year and last, with
-    its target line."""
+    its target line. The call centre's 応答率 is a national figure (ねんきんダイヤル is
+    not an office): in a sub-national report its panel shows 全国 and says so."""
     panels = []
-    labels = breakdowns.MONTH_LABELS
+    labels = [label.replace("月末", "月") for label in breakdowns.MONTH_LABELS]
     for kpi_id, name in _SERVICE:
         kpi = r.plan.kpi(kpi_id)
-        lines = breakdowns.monthly_single_lines(r.engine, kpi, r.scope, r.fiscal_year)
+        national = r.national_only(kpi)
+        area = NATIONAL_CODE if national else r.scope
+        lines = breakdowns.monthly_single_lines(r.engine, kpi, area, r.fiscal_year)
         target = kpi.target_value if kpi.target_rule in ("at_least", "below") else None
-        panels.append({"lines": lines, "title": f"{name}（月別）", "unit": kpi.unit_label,
-                       "target": target, "target_label": f"目標 {format_value(kpi, target)}" if target else None,
-                       "x_labels": labels})
+        where = "、全国値" if national and r.scope != NATIONAL_CODE else ""
+        panels.append({"lines": lines, "title": f"{name}（月別{where}）", "unit": kpi.unit_label,
+                       "target": target, "target_label": f"目標 {format_target(kpi, target)}" if target else None,
+                       "x_labels": labels, "x_title": "月"})
     return plots.kpi_panels(panels, ncols=2)
 
 
 def breaches(r: SectionReport, top: int = 15) -> Table | Markdown:
-    """Offices in the scope whose month missed a service target this year: 待ち時間
-    30分以上 or 応答率 70%未満, with the number of such months and the worst month."""
+    """Offices in the scope whose month missed an office service target this year
+    (待ち時間 30分以上), with the number of such months and the worst month. 応答率 is
+    the call centre's, not an office's: it is never tabulated by 年金事務所."""
     offices = areas_below(r.engine, r.scope, "office")
-    checks = [r.plan.kpi("CB02"), r.plan.kpi("CB04")]
+    checks = [k for k in (r.plan.kpi("CB01"), r.plan.kpi("CB02")) if not r.national_only(k)]
     rows = []
     last = min(r.period, month_end(r.fiscal_year + 1, 3))
     for code, name in zip(offices["area_code"], offices["name_ja"]):
@@ -58,11 +64,12 @@ def breaches(r: SectionReport, top: int = 15) -> Table | Markdown:
             if misses:
                 worst = max(misses) if kpi.direction == "lower" else min(misses)
                 rows.append({"年金事務所": name, "指標": kpi.name_ja,
-                             "目標": f"{format_value(kpi, kpi.target_value)}{'未満' if kpi.direction == 'lower' else '以上'}",
+                             "目標": format_target(kpi, kpi.target_value),
                              "未達の月数": len(misses),
-                             "最も悪い月": f"{month_end_label(worst[1])}: {format_value(kpi, worst[0])}"})
+                             "最も悪い月": f"{month_label(worst[1])}: {format_value(kpi, worst[0])}"})
     if not rows:
-        return Markdown(f"{fiscal_year_label(r.fiscal_year)}は、{md(r.scope_name)}で目標を外れた月はありません。")
+        return Markdown(f"{fiscal_year_label(r.fiscal_year)}は、{md(r.scope_name)}で予約率・待ち時間の目標を外れた"
+                        "月のある年金事務所はない。")
     frame = pd.DataFrame(rows).sort_values(["指標", "未達の月数", "年金事務所"], ascending=[True, False, True])
     counts = frame.groupby("指標", sort=False).size()
     summary = "、".join(f"{name} {n}事務所" for name, n in counts.items())
@@ -74,25 +81,33 @@ def breaches(r: SectionReport, top: int = 15) -> Table | Markdown:
 
 
 def records_trend(r: SectionReport):
-    """未統合記録 over the snapshot (month end), with the published points."""
+    """未統合記録 over the snapshot (month end, 万件), with the published points known
+    at the report's date."""
     kpi = r.plan.kpi("RC01")
     series = breakdowns.time_series(r.engine, kpi, "00") / 10_000
-    ref = load_reference("unconsolidated_records.csv")
+    if series.dropna().empty:
+        return plots.no_data("未統合記録の推移")
+    ref = load_reference("unconsolidated_records.csv", known_on=r.period)
     published = ref[(ref["metric"] == "records_unresolved") & (ref["measured_fy"] >= 2021)]
-    points = pd.Series(published["value"].to_numpy(), index=pd.to_datetime(published["as_of"]))
-    fig = plots.line_series({"スナップショット（月末）": series, "公表値": points},
-                            title="未統合記録（解明作業中又はなお解明を要する記録）の推移", unit="万件")
-    return fig
+    lines = {"スナップショット（月末）": series}
+    if not published.empty:
+        lines["公表値"] = pd.Series(published["value"].to_numpy(), index=pd.to_datetime(published["as_of"]))
+    return plots.line_series(lines, title="未統合記録（解明作業中又はなお解明を要する記録）の推移", unit="万件",
+                             from_zero=False)
 
 
 def mynumber_trend(r: SectionReport):
     """マイナンバー紐付け率 month by month toward 100%."""
     kpi = r.plan.kpi("RC02")
     series = breakdowns.time_series(r.engine, kpi, r.scope)
+    if series.dropna().empty:
+        return plots.no_data("基礎年金番号とマイナンバーの紐付け率")
     fig = plots.line_series({f"紐付け率（{r.scope_name}）": series},
                             title="基礎年金番号とマイナンバーの紐付け率", unit="%")
     ax = fig.axes[0]
-    ax.axhline(100.0, color=plots.PALETTE["target"], linestyle="--", linewidth=1.0)
+    ax.axhline(100.0, color=plots.PALETTE["target"], linestyle="--", linewidth=1.0,
+               label=f"目標: {format_target(kpi, kpi.target_value)}")
+    plots.legend_right(ax)
     return fig
 
 
@@ -100,7 +115,7 @@ def mynumber_lowest(r: SectionReport, count: int = 10) -> Table | Markdown:
     """The areas below the scope with the lowest linkage and the people not yet linked."""
     level = breakdowns.child_level(r.level)
     if level is None:
-        return Markdown("年金事務所の範囲のため、内訳はありません。")
+        return Markdown("年金事務所の範囲のため、内訳はない。")
     if r.level == "national":
         level = "prefecture"
     kpi = r.plan.kpi("RC02")

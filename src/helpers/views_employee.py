@@ -19,7 +19,8 @@ def monthly_bars(r: SectionReport, kpi_id: str, title: str):
     """A flow KPI month by month (single months, not cumulative): this year and last."""
     kpi = r.plan.kpi(kpi_id)
     lines = breakdowns.monthly_single_lines(r.engine, kpi, r.scope, r.fiscal_year)
-    return plots.year_lines(lines, title=title, unit=kpi.unit_label, x_labels=breakdowns.MONTH_LABELS)
+    return plots.year_lines(lines, title=title, unit=kpi.unit_label, x_title="月",
+                            x_labels=[label.replace("月末", "月") for label in breakdowns.MONTH_LABELS])
 
 
 def _counts_by_area(r: SectionReport, kpi_id: str, columns) -> tuple[pd.DataFrame, pd.DataFrame] | Markdown:
@@ -27,7 +28,7 @@ def _counts_by_area(r: SectionReport, kpi_id: str, columns) -> tuple[pd.DataFram
     office cells suppressed. `columns(frame)` gives (label, values) pairs."""
     level = child_level(r.level)
     if level is None:
-        return Markdown("年金事務所の範囲のため、内訳はありません。")
+        return Markdown("年金事務所の範囲のため、内訳はない。")
     frame = kpi_by_area(r.engine, r.plan.kpi(kpi_id), r.scope, level, r.fiscal_year, r.period)
     table = pd.DataFrame({"地域": frame["name_ja"]})
     for label, values in columns(frame):

@@ -8,9 +8,9 @@ from IPython.display import Markdown
 
 from helpers import breakdowns, plots
 from helpers.breakdowns import child_level, kpi_by_area
-from helpers.era import fiscal_year_label, in_year_span_label, month_end, shift_months
+from helpers.era import fiscal_year_label, in_year_span_label, month_end, month_end_label, shift_months
 from helpers.formatting import format_change, format_value
-from helpers.reference import load_reference
+from helpers.reference import change_on_previous, load_reference
 from helpers.section import SectionReport
 from helpers.suppression import count_cells
 from helpers.tables import Table, styled
@@ -50,54 +50,70 @@ def current_rate_table(r: SectionReport) -> Table:
                   right_align=tuple(c for c in frame.columns if c != "対象（現在）"))
 
 
-def streak_text(rates: pd.Series) -> tuple[int, int]:
-    """(length, first year) of the run of year-on-year rises ending at the last year."""
-    years = sorted(rates.index)
-    length, first = 0, years[-1]
-    for year in reversed(years[1:]):
-        if rates[year] > rates[year - 1]:
-            length, first = length + 1, year
+def streak_text(changes: pd.Series) -> tuple[int, int]:
+    """(length, first year) of the run of year-on-year rises ending at the last year,
+    from each year's change on the previous one (published where the source gave it).
+
+    >>> streak_text(pd.Series({2020: 2.2, 2021: 2.4, 2022: 2.2}))
+    (3, 2020)
+    """
+    length, first = 0, int(changes.index.max())
+    for year in sorted(changes.index, reverse=True):
+        if changes[year] > 0:
+            length, first = length + 1, int(year)
         else:
             break
     return length, first
 
 
+def _published_rates(r: SectionReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The national 現年度納付率 and 最終納付率 rows published by the report's date."""
+    ref = load_reference("national_payment_rates.csv", known_on=r.period)
+    ref = ref[ref["area_code"] == "00"]
+    return ref[ref["metric"] == "current_rate"], ref[ref["metric"] == "final_rate"]
+
+
 def national_series(r: SectionReport):
-    """The real national series (公表値): 現年度納付率 FY2002– and 最終納付率 by premium
-    year, with the run of consecutive rises the plan aims to extend to 12 years."""
-    ref = load_reference("national_payment_rates.csv")
-    current = ref[ref["metric"] == "current_rate"].set_index("premium_fy")["value"].sort_index()
-    final = ref[ref["metric"] == "final_rate"].set_index("premium_fy")["value"].sort_index()
-    length, first = streak_text(current)
-    last = int(current.index.max())
+    """The real national series (公表値) known at the report's date: 現年度納付率 FY2002–
+    and 最終納付率 by premium year, with the run of consecutive rises the plan aims to
+    extend to 12 years."""
+    current, final = _published_rates(r)
+    rates = current.set_index("premium_fy")["value"].sort_index()
+    length, first = streak_text(change_on_previous(current, "premium_fy").dropna())
+    last = int(rates.index.max())
     fig = plots.line_series(
-        {"現年度納付率": current, "最終納付率（保険料年度別）": final},
-        title=(f"国民年金保険料の納付率の推移（公表値、{fiscal_year_label(int(current.index.min()))}～"
+        {"現年度納付率": rates, "最終納付率（保険料年度別）": final.set_index("premium_fy")["value"].sort_index()},
+        title=(f"国民年金保険料の納付率の推移（公表値、{fiscal_year_label(int(rates.index.min()))}～"
                f"{fiscal_year_label(last)}）"),
         unit="%",
         shade=(first - 0.5, last + 0.5, f"現年度納付率 {length}年連続の上昇"),
+        x_format=fiscal_year_label,
     )
     ax = fig.axes[0]
     ax.set_xlabel("年度（最終納付率は保険料の年度）")
     return fig
 
 
-def national_series_note() -> Markdown:
-    """The facts of the real series in words, with the final-rate trap spelled out."""
-    ref = load_reference("national_payment_rates.csv")
-    current = ref[ref["metric"] == "current_rate"].set_index("premium_fy")["value"].sort_index()
-    final = ref[ref["metric"] == "final_rate"].set_index(["premium_fy"])
-    length, first = streak_text(current)
-    last = int(current.index.max())
-    latest_final = final.sort_index().iloc[-1]
-    premium = int(final.sort_index().index[-1])
+def national_series_note(r: SectionReport) -> Markdown:
+    """The facts of the real series known at the report's date, in words, with the
+    final-rate trap spelled out. Differences are the published ones."""
+    current, final = _published_rates(r)
+    changes = change_on_previous(current, "premium_fy")
+    rates = current.set_index("premium_fy")["value"]
+    length, first = streak_text(changes.dropna())
+    last = int(rates.index.max())
+    latest_final = final.sort_values("premium_fy").iloc[-1]
+    premium = int(latest_final["premium_fy"])
+    known = f"{month_end_label(r.period)}時点で公表されている値"
     return Markdown(
-        f"公表値では、現年度納付率は{fiscal_year_label(first)}から{fiscal_year_label(last)}まで"
-        f"{length}年連続で上昇し、{fiscal_year_label(last)}は{current[last]:.1f}%です"
-        f"（前年度差 {current[last] - current[last - 1]:+.1f}ポイント）。"
-        f"最終納付率の直近値 {latest_final['value']:.1f}% は「{fiscal_year_label(int(latest_final['measured_fy']))}"
-        f"の最終納付率」として公表された{fiscal_year_label(premium)}分保険料の率です"
-        f"（{fiscal_year_label(last)}分保険料の率ではありません）。"
+        f"{known}では、現年度納付率は{fiscal_year_label(first)}から{fiscal_year_label(last)}まで"
+        f"{length}年連続で向上し、{fiscal_year_label(last)}は{rates[last]:.1f}%である"
+        f"（前年度差 {changes[last]:+.1f}ポイント）。すなわち「{fiscal_year_label(last)}まで{length}年連続の"
+        f"向上（{rates[last]:.1f}%）」であり、計画は{fiscal_year_label(last + 1)}に{length + 1}年連続の"
+        f"向上を目指している。最終納付率の直近値 {latest_final['value']:.1f}% は"
+        f"「{fiscal_year_label(int(latest_final['measured_fy']))}の最終納付率」として公表された"
+        f"{fiscal_year_label(premium)}分保険料の率であり、{fiscal_year_label(int(latest_final['measured_fy']))}分"
+        f"保険料の率ではない。{fiscal_year_label(r.fiscal_year)}の結果は年度終了後（翌年7月頃）に公表される。"
     )
 
 
@@ -105,7 +121,7 @@ def area_spread(r: SectionReport):
     """現年度納付率 over the areas one level below the scope, against the scope's rate."""
     level = child_level(r.level)
     if level is None:
-        return Markdown("年金事務所の範囲のため、内訳はありません。")
+        return Markdown("年金事務所の範囲のため、内訳はない。")
     if r.level == "national":
         level = "prefecture"
     kpi = r.plan.kpi("NP04")
@@ -131,7 +147,7 @@ def office_levels(r: SectionReport):
     """Offices by size (納付対象月数) and level (現年度納付率): which lag."""
     frame = _office_frame(r)
     if len(frame) < 2:
-        return Markdown("この範囲には比べる年金事務所がありません。")
+        return Markdown("この範囲には比べる年金事務所がない。")
     frame["size"] = frame["denominator"] / 10_000
     return plots.scatter_levels(
         frame, x="size", y="value", groups="group", reference=r.result("NP04").value,
@@ -143,7 +159,7 @@ def lagging_offices(r: SectionReport, count: int = 10) -> Table | Markdown:
     """The offices with the lowest rates in the scope, with size and change."""
     frame = _office_frame(r)
     if frame.empty:
-        return Markdown("この範囲には年金事務所がありません。")
+        return Markdown("この範囲には年金事務所がない。")
     low = frame.sort_values(["value", "area_code"]).head(count)
     table = pd.DataFrame({
         "年金事務所": low["name_ja"],
@@ -157,14 +173,20 @@ def lagging_offices(r: SectionReport, count: int = 10) -> Table | Markdown:
 
 
 def okinawa_gap(r: SectionReport):
-    """Okinawa against the nation, month by month over the snapshot, with the gap."""
+    """Okinawa against the nation, month by month over the snapshot; the gap in its own
+    panel below (one axis per panel, never a second y axis)."""
     kpi = r.plan.kpi("NP04")
     national = breakdowns.time_series(r.engine, kpi, "00")
     okinawa = breakdowns.time_series(r.engine, kpi, "47")
+    if national.dropna().empty:
+        return plots.no_data("沖縄県と全国の現年度納付率")
     gap = national - okinawa
-    return plots.line_series({"全国": national, "沖縄県": okinawa},
-                             title="沖縄県と全国の現年度納付率（各月末の年度内累計、4月末は前年度の確定値）", unit="%",
-                             secondary={"差（ポイント、右軸）": gap}, secondary_unit="ポイント")
+    fig, axes = plots.new_figure(height=6.0, nrows=2)
+    plots.line_series({"全国": national, "沖縄県": okinawa}, ax=axes[0][0], unit="%",
+                      title="沖縄県と全国の現年度納付率（各月末の年度内累計、4月末は前年度の確定値）")
+    plots.line_series({"差（全国－沖縄県）": gap}, ax=axes[1][0], unit="ポイント",
+                      title="沖縄県と全国の差")
+    return fig
 
 
 def enforcement_funnel(r: SectionReport):
@@ -206,7 +228,7 @@ def ex_officio_table(r: SectionReport) -> Table | Markdown:
     1 or 2 persons are suppressed (x), with complementary suppression."""
     level = child_level(r.level)
     if level is None:
-        return Markdown("年金事務所の範囲のため、内訳はありません。")
+        return Markdown("年金事務所の範囲のため、内訳はない。")
     ids = [("NP01", "20歳"), ("NP02", "34・44・54歳"), ("NP03", "外国人")]
     frames = [kpi_by_area(r.engine, r.plan.kpi(k), r.scope, level, r.fiscal_year, r.period) for k, _ in ids]
     table = pd.DataFrame({"地域": frames[0]["name_ja"]})

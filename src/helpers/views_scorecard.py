@@ -9,6 +9,7 @@ from urllib.parse import quote
 from IPython.display import Markdown
 
 from helpers import narrative, plots
+from helpers.contract import NATIONAL_CODE
 from helpers.escaping import md
 from helpers.kpi import STATUSES
 from helpers.section import SectionReport
@@ -24,14 +25,15 @@ def scorecard_table(r: SectionReport) -> Table:
     frame.insert(0, "区分", [names[k.section] for k in r.kpis])
     return styled(frame, uuid="scorecard-kpis",
                   caption=f"令和5年度計画の全指標（{r.scope_name}、{r.as_of_label}現在）",
-                  status_column="判定", right_align=("実績", "前年同期", "前年同期比"))
+                  status_column="判定", right_align=("実績", "前年同期", "前年同期比"), notes=r.notes())
 
 
 def executive_summary(r: SectionReport) -> Markdown:
     """A short summary in Japanese: counts by status, by section, and what needs attention."""
     names = {s.id: s.name_ja for s in r.plan.sections}
     return Markdown(narrative.executive_summary(r.results, section_names=names, scope_name=r.scope_name,
-                                                as_of_label=r.as_of_label))
+                                                as_of_label=r.as_of_label,
+                                                scope_is_national=r.scope == NATIONAL_CODE))
 
 
 def status_chart(r: SectionReport):
