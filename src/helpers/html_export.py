@@ -38,9 +38,10 @@ def _exporter():
     return exporter
 
 
-def export_html(nb: nbformat.NotebookNode, title: str) -> str:
-    """The notebook as one self-contained HTML page titled `title`."""
-    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+def export_html(nb: nbformat.NotebookNode, title: str, nav: str = "") -> str:
+    """The notebook as one self-contained HTML page titled `title`, with `nav` (HTML
+    already escaped: links back to the index and to related pages) at its top."""
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}, "workbook_nav": nav})
     return body
 
 

@@ -24,26 +24,16 @@ th { background: #f2f2f2; }
 .failed { background: #f8d7da; }
 .s-達成 { background: #dcedc8; } .s-達成見込み { background: #e8f5e9; } .s-要注意 { background: #fff3cd; }
 .s-未達見込み { background: #fbe3e4; } .s-未達 { background: #f8d7da; } .s-参考 { color: #666; }
+td.num { text-align: right; white-space: nowrap; } td.status { white-space: nowrap; }
 .badge { display: inline-block; padding: 0 4px; margin: 1px; border-radius: 3px; font-size: 0.85em; }
 """
 
 
 def section_titles(plan) -> dict[str, str]:
     """Notebook stem -> the plan's Japanese section name."""
-    titles = {"00_scorecard": "スコアカード（全指標）"}
+    titles = {"00_scorecard": "スコアカード"}
     titles.update({s.notebook: s.name_ja for s in plan.sections if s.notebook})
     return titles
-
-
-def _badges(record: dict | None) -> str:
-    if not record:
-        return ""
-    parts = []
-    for kpi_id, values in record.get("kpis", {}).items():
-        status = values.get("status")
-        if status and status != "参考":
-            parts.append(f'<span class="badge s-{escape(status)}">{escape(kpi_id)} {escape(status)}</span>')
-    return "".join(parts)
 
 
 def _counts(record: dict | None) -> str:
@@ -84,14 +74,40 @@ def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each
         head.append(f'<p class="notice failed">{len(failed)} 件の区分が失敗した。'
                     "失敗した区分のノートブック（.ipynb）をこのフォルダに残している。</p>")
     notebooks = list(dict.fromkeys(r.job.notebook for r in results))
+    root = [r for r in results if not r.job.folder]
+    body = _kpi_table(root, plan) + _section_table(root, titles)
     if each:
-        body = _each_table(results, notebooks, titles, each)
-    else:
-        body = _section_table(results, titles)
+        body += _each_table([r for r in results if r.job.folder], notebooks, titles, each)
     html = ("<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{escape(plan.title)} 進捗レポート（{escape(snapshot.id)}）</title>\n"
             f"<style>{_STYLE}</style>\n</head>\n<body>\n" + "\n".join(head + body) + "\n</body>\n</html>\n")
     path.write_text(html, encoding="utf-8")
+
+
+def _kpi_table(results: list, plan) -> list[str]:
+    """Every KPI of the scope at a glance: name, 実績, 目標 and 判定 (coloured), from
+    the records of the pages (the scorecard's when it ran, else each section's)."""
+    kpis: dict[str, dict] = {}
+    for r in sorted(results, key=lambda r: r.job.notebook != "00_scorecard"):
+        for kpi_id, values in ((r.record or {}).get("kpis") or {}).items():
+            kpis.setdefault(kpi_id, values)
+    if not kpis:
+        return []
+    area = results[0].job.area_name
+    names = {s.id: s.name_ja for s in plan.sections}
+    order = {k.id: i for i, k in enumerate(plan.kpis)}
+    rows = [f"<h2>指標の一覧（{escape(area)}）</h2>", '<table class="kpis">',
+            "<tr><th>区分</th><th>指標</th><th>実績</th><th>目標</th><th>判定</th></tr>"]
+    for kpi_id in sorted(kpis, key=lambda k: order.get(k, len(order))):
+        v = kpis[kpi_id]
+        status = v.get("status") or "—"
+        rows.append(f"<tr><td>{escape(names.get(str(v.get('section')), ''))}</td>"
+                    f"<td>{escape(kpi_id)} {escape(str(v.get('name', '')))}</td>"
+                    f'<td class="num">{escape(str(v.get("value_text", "")))}</td>'
+                    f"<td>{escape(str(v.get('target_text', '')))}</td>"
+                    f'<td class="status s-{escape(status)}">{escape(status)}</td></tr>')
+    rows.append("</table>")
+    return rows
 
 
 def _section_table(results: list, titles: dict[str, str]) -> list[str]:
@@ -101,7 +117,7 @@ def _section_table(results: list, titles: dict[str, str]) -> list[str]:
     for r in results:
         title = escape(titles.get(r.job.notebook, r.job.notebook))
         css = ' class="failed"' if not r.ok else ""
-        rows.append(f'<tr{css}><td><a href="{escape(r.job.html)}">{title}</a></td><td>{_badges(r.record)}</td>'
+        rows.append(f'<tr{css}><td><a href="{escape(r.job.html)}">{title}</a></td><td>{_counts(r.record)}</td>'
                     f"<td>{_outcome(r)}</td><td>{r.seconds:.1f}秒</td></tr>")
     rows.append("</table>")
     return rows

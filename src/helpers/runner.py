@@ -61,6 +61,8 @@ class Job:
     area_name: str
     folder: str            # relative folder in the report ("" or the area code)
     parameters: dict = field(default_factory=dict)
+    title: str = ""        # the page title: 「全国 スコアカード」
+    nav: str = ""          # escaped HTML links: the index, the other sections, parent and child areas
 
     @property
     def html(self) -> str:
@@ -140,13 +142,13 @@ def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
 
 def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snapshot_ref: str,
               plan_file: str = "params/plan_fy2023.yaml") -> list[Job]:
-    """The notebooks to run: every section for the scope, or for each area of a level."""
+    """The notebooks to run: every section for the scope and, in a fan-out, for each
+    area of a level inside it (in a folder named by its code)."""
+    area = snapshot.area(scope)
+    targets = [(scope, str(area["name_ja"]), "")]  # the scope's own pages at the report's root
     if each:
         picked = snapshot.areas_within(scope, each)
-        targets = [(c, n, c) for c, n in zip(picked["area_code"], picked["name_ja"])]
-    else:
-        area = snapshot.area(scope)
-        targets = [(scope, str(area["name_ja"]), "")]
+        targets += [(c, n, c) for c, n in zip(picked["area_code"], picked["name_ja"])]
     jobs = []
     for code, name, folder in targets:
         for notebook in sections:
@@ -156,6 +158,39 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
                 params["link_suffix"] = ".html"
             jobs.append(Job(notebook, code, name, folder, params))
     return jobs
+
+
+def link_pages(jobs: list[Job], snapshot, plan) -> None:
+    """Give every page its title (「全国 スコアカード」) and its links: back to the
+    index, to the other sections of the same area, and in a fan-out to the same
+    section of the parent and child areas that are in the run."""
+    from html import escape
+
+    from helpers.report_index import section_titles
+
+    titles = section_titles(plan)
+    in_run = {j.area_code: j for j in jobs}
+    names = {j.area_code: j.area_name for j in jobs}
+    notebooks = list(dict.fromkeys(j.notebook for j in jobs))
+    chains = {code: snapshot.ancestors(code) for code in in_run}
+    for job in jobs:
+        job.title = f"{job.area_name} {titles.get(job.notebook, job.notebook)}"
+        up = "../" if job.folder else ""
+        links = [f'<a href="{up}index.html">索引に戻る</a>']
+        links += [f'<a href="{escape(nb)}.html">{escape(titles.get(nb, nb))}</a>'
+                  for nb in notebooks if nb != job.notebook]
+        if job.folder:
+            parent = next((c for c in chains[job.area_code][1:] if c in in_run), None)
+            if parent is not None:
+                where = f"../{escape(in_run[parent].folder)}/" if in_run[parent].folder else "../"
+                links.append(f'<a href="{where}{escape(job.notebook)}.html">上位: {escape(names[parent])}</a>')
+        children = [c for c, chain in chains.items()
+                    if c != job.area_code and next((a for a in chain[1:] if a in in_run), None) == job.area_code]
+        if children:
+            child_links = " ".join(f'<a href="{up}{escape(c)}/{escape(job.notebook)}.html">{escape(names[c])}</a>'
+                                   for c in children)
+            links.append(f"<details><summary>下位の地域（{len(children)}）</summary>{child_links}</details>")
+        job.nav = " ".join(links)
 
 
 def _run_job(job: Job, staging: Path, source: Path, engine: str = "kernel",
@@ -175,11 +210,11 @@ def _run_job(job: Job, staging: Path, source: Path, engine: str = "kernel",
         error = _error_of(nb, exc)
     record = _record_of(nb) if nb is not None and error is None else None
     if nb is not None:
-        title = f"{job.area_name} {job.notebook}"
+        title = job.title or f"{job.area_name} {job.notebook}"
         strip_run_metadata(nb)
         if keep and error is None:
             nbformat.write(nb, executed)
-        html = export_html(nb, title)
+        html = export_html(nb, title, job.nav)
         leaks = external_resources(html)
         if leaks and error is None:
             error = {"cell": None, "ename": "OfflineError", "evalue": f"外部の資源を参照しています: {leaks[:3]}"}
@@ -294,6 +329,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
     snapshot.area(options.scope)  # unknown scope: refused before anything runs
     ref = snapshot.id if (paths.snapshots_dir() / snapshot.id).resolve() == check.path.resolve() else str(check.path)
     jobs = plan_jobs(snapshot, sections, options.scope, options.each, ref, options.plan_file)
+    link_pages(jobs, snapshot, plan)
     jobs_n = options.jobs or os.cpu_count() or 1
     out = paths.resolve(options.out)
     name = report_name(snapshot.id, options.scope, options.each)

@@ -205,7 +205,7 @@ class SectionReport:
         """The section's KPIs as a styled table, with its footnotes."""
         caption = f"{self.section_name}の指標（{self.scope_name}、{self.as_of_label}現在）"
         return styled(self.kpi_frame(), uuid=f"{self.section_id}-kpis", caption=caption,
-                      status_column="判定", right_align=("実績", "前年同期", "前年同期比"),
+                      status_column="判定", right_align=("実績", "前年同期", "前年同期比"), nowrap=("年度末見込み（幅）", "計画"),
                       notes=self.notes())
 
     def kpi_panel(self, kpi: Kpi, result: KpiResult | None = None) -> dict:
@@ -300,7 +300,9 @@ class SectionReport:
         return Markdown("\n".join(lines))
 
     def record(self) -> dict:
-        """Machine-readable values of this run (for tests and the report index)."""
+        """Machine-readable values of this run (for tests and the report index, which
+        shows each KPI's name, 実績, 目標 and 判定 as the KPI table writes them)."""
+        shown = self.kpi_frame().set_index("ID")
         return {
             "section": self.section_id,
             "snapshot": self.snapshot.id,
@@ -309,6 +311,10 @@ class SectionReport:
             "period": self.period.isoformat(),
             "kpis": {
                 r.kpi.id: {
+                    "name": r.kpi.name_ja,
+                    "section": r.kpi.section,
+                    "value_text": str(shown.at[r.kpi.id, "実績"]),
+                    "target_text": judged_target(r),
                     "value": None if math.isnan(r.value) else round(r.value, 6),
                     "prior_value": None if math.isnan(r.prior_value) else round(r.prior_value, 6),
                     "status": r.status,

@@ -48,7 +48,7 @@ def status_colors(value: object) -> str:
 
 
 def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str | None = None,
-           right_align: tuple[str, ...] = (), notes: list[str] = ()) -> Table:
+           right_align: tuple[str, ...] = (), notes: list[str] = (), nowrap: tuple[str, ...] = ()) -> Table:
     """Render a display-ready frame (values already formatted as text) as a Table.
 
     Every cell, column header and the caption are HTML-escaped here: they carry area
@@ -61,6 +61,7 @@ def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str |
         status_column: a column of status words to colour.
         right_align: columns of numbers.
         notes: footnotes printed under the table (plain text, escaped here).
+        nowrap: text columns never broken across lines (a range, a page number).
     """
     styler = (frame.style.hide(axis="index").set_caption(html_text(caption))
               .set_uuid(re.sub(r"\W", "-", uuid))
@@ -76,6 +77,8 @@ def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str |
         styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
     if right_align:
         styler = styler.set_properties(subset=list(right_align), **{"text-align": "right", "white-space": "nowrap"})
+    if nowrap:
+        styler = styler.set_properties(subset=list(nowrap), **{"white-space": "nowrap"})
     if status_column:
         styler = styler.map(status_colors, subset=[status_column])
         styler = styler.set_properties(subset=[status_column], **{"white-space": "nowrap"})

@@ -25,7 +25,7 @@ def scorecard_table(r: SectionReport) -> Table:
     frame.insert(0, "区分", [names[k.section] for k in r.kpis])
     return styled(frame, uuid="scorecard-kpis",
                   caption=f"令和5年度計画の全指標（{r.scope_name}、{r.as_of_label}現在）",
-                  status_column="判定", right_align=("実績", "前年同期", "前年同期比"), notes=r.notes())
+                  status_column="判定", right_align=("実績", "前年同期", "前年同期比"), nowrap=("年度末見込み（幅）", "計画"), notes=r.notes())
 
 
 def executive_summary(r: SectionReport) -> Markdown:
