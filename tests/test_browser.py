@@ -60,9 +60,14 @@ def test_index_page(browser, report):
     text = page.inner_text("body")
     assert "日本年金機構 令和5年度計画 進捗レポート" in text
     assert "令和5年9月末" in text and "年金記録" in text and "合成サンプルデータ" in text
-    page.click("text=年金記録")
+    cells = page.eval_on_selector_all("table.kpis tr", "rows => rows.map(r => r.innerText)")
+    assert any("NP04 現年度納付率" in row and "達成見込み" in row for row in cells)
+    page.click("a:text-is('年金記録')")
     page.wait_for_load_state("load")
     assert page.url.endswith("04_records.html")
+    page.click("a:text-is('索引に戻る')")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("index.html")
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
     page.close()
 

@@ -20,6 +20,7 @@ __all__ = [
     "in_year_span_label",
     "month_label",
     "era_year_label",
+    "date_label",
 ]
 
 _REIWA_START = 2019  # 令和元年 = 2019
@@ -99,6 +100,15 @@ def month_label(period: dt.date) -> str:
     '令和5年6月'
     """
     return f"{_era_year(period.year)}年{period.month}月"
+
+
+def date_label(day: dt.date) -> str:
+    """A day in 令和: '令和8年11月28日'.
+
+    >>> date_label(dt.date(2026, 11, 28))
+    '令和8年11月28日'
+    """
+    return f"{_era_year(day.year)}年{day.month}月{day.day}日"
 
 
 def era_year_label(year: int) -> str:

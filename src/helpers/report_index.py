@@ -8,7 +8,7 @@ from collections import Counter
 from html import escape
 from pathlib import Path
 
-from helpers.era import fiscal_year_label, month_end_label
+from helpers.era import date_label, fiscal_year_label, month_end_label
 from helpers.kpi import STATUSES
 
 __all__ = ["write_index", "section_titles"]
@@ -62,7 +62,7 @@ def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each
         "<table>",
         f"<tr><th>スナップショット</th><td>{escape(snapshot.id)}（出所: {escape(snapshot.source)}）</td></tr>",
         f"<tr><th>基準日</th><td>{month_end_label(snapshot.as_of)}（{fiscal_year_label(snapshot.fiscal_year)}）</td></tr>",
-        f"<tr><th>実行</th><td>{started:%Y-%m-%d %H:%M:%S}開始、所要 {record['wall_seconds']:.1f}秒、"
+        f"<tr><th>実行</th><td>{date_label(started.date())} {started:%H:%M:%S}開始、所要 {record['wall_seconds']:.1f}秒、"
         f"{len(results)} 件（失敗 {len(failed)} 件）</td></tr>",
         '<tr><th>実行記録</th><td><a href="run.json">run.json</a></td></tr>',
         "</table>",
