@@ -1,0 +1,24 @@
+"""04 年金記録: plan part (4), P.33-35."""
+
+from helpers.sections import SectionSpec
+
+SECTION = SectionSpec(
+    slug="records",
+    notebook="04_records",
+    title="年金記録",
+    views="views_consultation",
+    intro="計画の「(4) 正確な年金記録の管理」（P.33～35）の各指標について、実績を前年同期・目標と比べる。",
+    kpi_sections=("records",),
+    plan_parts=(4,),
+    body=(
+        ("md", "## 1. 指標の達成状況"),
+        ("code", "report.kpi_table()"),
+        ("code", "report.kpi_charts()"),
+        ("md", "## 2. 未統合記録（5,095万件）の解明状況"),
+        ("code", "views.records_trend(report)"),
+        ("md", "## 3. マイナンバーとの紐付け（完全化に向けて）"),
+        ("code", "views.mynumber_trend(report)"),
+        ("code", "views.mynumber_lowest(report)"),
+    ),
+    weight=1.0,
+)

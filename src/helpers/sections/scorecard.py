@@ -1,0 +1,25 @@
+"""00 スコアカード: every KPI of the plan on one page, a summary, and links."""
+
+from helpers.sections import SCORECARD, SectionSpec
+
+SECTION = SectionSpec(
+    slug=SCORECARD,
+    notebook="00_scorecard",
+    title="スコアカード",
+    views="views_scorecard",
+    intro="日本年金機構 令和5年度計画の全指標を一覧し、要約と各区分へのリンクを示す。",
+    kpi_sections=(),
+    plan_parts=tuple(range(1, 13)),
+    body=(
+        ("md", "## 1. 要約"),
+        ("code", "views.executive_summary(report)"),
+        ("code", "views.status_chart(report)"),
+        ("md", "## 2. 全指標"),
+        ("code", "views.scorecard_table(report)"),
+        ("md", "## 3. 各区分"),
+        ("code", "views.section_links(report, suffix=link_suffix)"),
+    ),
+    weight=1.2,
+    batch_parameters={"link_suffix": ".html"},
+    extra_parameters='\nlink_suffix: str = ".ipynb"  # 各区分へのリンクの拡張子（HTML レポートでは .html）',
+)
