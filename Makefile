@@ -10,7 +10,13 @@ STAMP := $(VENV)/.installed
 LAB_OPTIONS := --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
   --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-.PHONY: help install report test lab bench notebooks sample lock clean
+.PHONY: help install report test check lint lab bench notebooks sample lock clean
+
+# The quick tier for the edit loop: unit, contract, bad-input and report-content tests
+# and the doctests (no notebook execution, no browser).
+CHECK_TESTS := tests/test_bad_input.py tests/test_hostile_input.py tests/test_kpi_engine.py \
+  tests/test_plan.py tests/test_reference.py tests/test_register.py tests/test_report_content.py \
+  tests/test_sample.py tests/test_project.py src
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -28,8 +34,14 @@ report: $(STAMP) ## rebuild and check the sample snapshots, publish reports/samp
 	$(BIN)/workbook validate data/snapshots/sample-2023-09-30 data/snapshots/sample-2024-03-31
 	$(BIN)/workbook run --snapshot sample-2023-09-30
 
-test: $(STAMP) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/)
-	$(BIN)/python -m pytest --nbval
+test: $(STAMP) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/), 2 processes
+	$(BIN)/python -m pytest --nbval -n 2 --dist loadscope
+
+check: $(STAMP) ## the quick tier (under a minute): unit, contract, bad-input and report-content tests
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope $(CHECK_TESTS)
+
+lint: $(STAMP) ## ruff (rules in pyproject.toml)
+	$(BIN)/ruff check src tests tools bench
 
 lab: $(STAMP) ## open JupyterLab on notebooks/ (localhost only, token login by the opened URL; the project's kernel)
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab $(LAB_OPTIONS) \
