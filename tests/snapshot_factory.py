@@ -37,7 +37,8 @@ def write_csv(path: Path, columns: list[str], rows: list[tuple], encoding: str =
 
 
 def write_manifest(folder: Path, *, as_of: str, fiscal_year: int, first_fiscal_year: int,
-                   areas_file: str = "areas.csv", measures_file: str = "measures.csv") -> None:
+                   areas_file: str = "areas.csv", measures_file: str = "measures.csv",
+                   progress_file: str | None = None) -> None:
     """(Re)write manifest.yaml with the files' real sha256 and row counts."""
     def rows(path: Path) -> int:
         with path.open("rb") as fh:
@@ -56,6 +57,9 @@ def write_manifest(folder: Path, *, as_of: str, fiscal_year: int, first_fiscal_y
                          "rows": rows(folder / measures_file)},
         },
     }
+    if progress_file:
+        manifest["tables"]["progress"] = {"file": progress_file, "sha256": sha256(folder / progress_file),
+                                          "rows": rows(folder / progress_file)}
     (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False),
                                           encoding="utf-8")
 

@@ -17,9 +17,9 @@ SECTIONS = [
     ("employee_pension", "厚生年金保険（適用・事業所調査・徴収）", "02_employee_pension"),
     ("benefits_consultation", "年金給付・年金相談", "03_benefits_consultation"),
     ("records", "年金記録", "04_records"),
-    ("information", "情報提供・年金委員", None),
-    ("online", "オンラインビジネスモデル", None),
-    ("organisation", "組織・働き方改革", None),
+    ("information", "情報提供・年金委員", "05_information_online"),
+    ("online", "オンラインビジネスモデル", "05_information_online"),
+    ("organisation", "組織・働き方改革", "06_operations"),
 ]
 
 

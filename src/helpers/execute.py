@@ -15,15 +15,12 @@ from pathlib import Path
 import nbformat
 
 from helpers import paths
+from helpers.sections import NOTEBOOKS
 
 __all__ = ["NOTEBOOKS", "notebook_paths", "run_notebook", "strip_run_metadata", "refresh_notebooks"]
 
-NOTEBOOKS = ("00_scorecard", "01_national_pension", "02_employee_pension",
-             "03_benefits_consultation", "04_records")
-
-
 def notebook_paths() -> list[Path]:
-    """The section notebooks, scorecard first."""
+    """The section notebooks (from the sections registry), scorecard first."""
     return [paths.project_root() / "notebooks" / f"{name}.ipynb" for name in NOTEBOOKS]
 
 

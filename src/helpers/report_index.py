@@ -10,6 +10,7 @@ from pathlib import Path
 
 from helpers.era import date_label, fiscal_year_label, month_end_label
 from helpers.kpi import STATUSES
+from helpers.sections import SECTIONS
 
 __all__ = ["write_index", "section_titles"]
 
@@ -24,16 +25,18 @@ th { background: #f2f2f2; }
 .failed { background: #f8d7da; }
 .s-達成 { background: #dcedc8; } .s-達成見込み { background: #e8f5e9; } .s-要注意 { background: #fff3cd; }
 .s-未達見込み { background: #fbe3e4; } .s-未達 { background: #f8d7da; } .s-参考 { color: #666; }
+.s-遅延 { background: #f8d7da; } .s-未報告 { background: #eeeeee; } .s-未着手 { background: #fff3cd; }
+.s-実施中 { background: #e3f2fd; } .s-完了 { background: #dcedc8; }
+.filters { margin: 0.5em 0; } .filters label { margin-right: 1.5em; }
+#items td:first-child, #items td:nth-child(3) { white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; } td.status { white-space: nowrap; }
 .badge { display: inline-block; padding: 0 4px; margin: 1px; border-radius: 3px; font-size: 0.85em; }
 """
 
 
-def section_titles(plan) -> dict[str, str]:
-    """Notebook stem -> the plan's Japanese section name."""
-    titles = {"00_scorecard": "スコアカード"}
-    titles.update({s.notebook: s.name_ja for s in plan.sections if s.notebook})
-    return titles
+def section_titles(plan=None) -> dict[str, str]:
+    """Notebook stem -> the section's Japanese title (from the sections registry)."""
+    return {s.notebook: s.title for s in SECTIONS}
 
 
 def _counts(record: dict | None) -> str:
@@ -52,8 +55,10 @@ def _outcome(result) -> str:
     return f"失敗（{where}で {escape(str(e.get('ename')))}: {escape(str(e.get('evalue')))}）"
 
 
-def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each: str | None) -> None:
-    """Write index.html for a run's results."""
+def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each: str | None,
+                items: list | None = None, register=None) -> None:
+    """Write index.html for a run's results: the KPIs at a glance, the sections, the
+    plan's twelve parts and the 進捗管理表 of every 計画事項 (when `items` is given)."""
     titles = section_titles(plan)
     started = dt.datetime.fromisoformat(record["started_at"])
     failed = [r for r in results if not r.ok]
@@ -76,6 +81,10 @@ def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each
     notebooks = list(dict.fromkeys(r.job.notebook for r in results))
     root = [r for r in results if not r.job.folder]
     body = _kpi_table(root, plan) + _section_table(root, titles)
+    if items and register is not None:
+        kpi_status = {k: v.get("status") for r in root for k, v in ((r.record or {}).get("kpis") or {}).items()}
+        pages = {r.job.notebook: r.job.html for r in root if r.ok}
+        body += _parts_table(register, items, pages) + _items_table(register, items, kpi_status, snapshot.as_of)
     if each:
         body += _each_table([r for r in results if r.job.folder], notebooks, titles, each)
     html = ("<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -107,6 +116,61 @@ def _kpi_table(results: list, plan) -> list[str]:
                     f"<td>{escape(str(v.get('target_text', '')))}</td>"
                     f'<td class="status s-{escape(status)}">{escape(status)}</td></tr>')
     rows.append("</table>")
+    return rows
+
+
+def _parts_table(register, items: list, pages: dict[str, str]) -> list[str]:
+    """The plan's twelve parts: the section page answering for each, and its items by status."""
+    from helpers.item_progress import ITEM_STATUSES
+    from helpers.sections import by_slug
+
+    rows = ["<h2>計画の12の部</h2>", "<table>", "<tr><th>部</th><th>区分</th><th>計画事項の状況</th></tr>"]
+    for part in register.parts:
+        mine = [p for p in items if p.item.part == part.part]
+        counts = Counter(p.status for p in mine)
+        badges = " ".join(f'<span class="badge s-{s}">{s}{counts[s]}</span>' for s in ITEM_STATUSES if counts[s])
+        spec = by_slug(part.section)
+        page = pages.get(spec.notebook)
+        link = f'<a href="{escape(page)}">{escape(spec.title)}</a>' if page else escape(spec.title)
+        rows.append(f"<tr><td>({part.part}) {escape(part.name)}</td><td>{link}</td><td>{badges}</td></tr>")
+    rows.append("</table>")
+    return rows
+
+
+_FILTER_SCRIPT = """<script>
+function workbookFilter() {
+  var part = document.getElementById('f-part').value, status = document.getElementById('f-status').value;
+  document.querySelectorAll('#items tr[data-part]').forEach(function (row) {
+    var show = (!part || row.dataset.part === part) && (!status || row.dataset.status === status);
+    row.style.display = show ? '' : 'none';
+  });
+}
+</script>"""
+
+
+def _items_table(register, items: list, kpi_status: dict, as_of) -> list[str]:
+    """The 進捗管理表: every item with its milestones, status and its KPIs' statuses,
+    filterable by part and status in the page itself (no network resource)."""
+    from helpers.item_progress import ITEM_STATUSES
+    from helpers.views_items import milestone_text
+
+    parts = "".join(f'<option value="{p.part}">({p.part}) {escape(p.name)}</option>' for p in register.parts)
+    statuses = "".join(f'<option value="{s}">{s}</option>' for s in ITEM_STATUSES)
+    rows = [f"<h2>進捗管理表（{month_end_label(as_of)}現在、{len(items)}件）</h2>",
+            '<div class="filters">'
+            f'<label>部 <select id="f-part" onchange="workbookFilter()"><option value="">すべて</option>{parts}</select></label>'
+            f'<label>状況 <select id="f-status" onchange="workbookFilter()"><option value="">すべて</option>{statuses}'
+            "</select></label></div>",
+            '<table id="items">',
+            "<tr><th>ID</th><th>計画事項</th><th>頁</th><th>期日</th><th>状況</th><th>取組状況</th><th>指標の判定</th></tr>"]
+    for p in items:
+        dates = "、".join(milestone_text(m) for m in p.item.milestones if m.tracked) or "—"
+        kpis = "、".join(f"{k} {kpi_status.get(k) or '—'}" for k in p.item.kpis) or "—"
+        rows.append(f'<tr data-part="{p.item.part}" data-status="{escape(p.status)}"><td>{escape(p.item.id)}</td>'
+                    f"<td>{escape(p.item.title)}</td><td>{escape(p.item.pages or '—')}</td><td>{escape(dates)}</td>"
+                    f'<td class="status s-{escape(p.status)}">{escape(p.status)}</td>'
+                    f"<td>{escape(p.note or '—')}</td><td>{escape(kpis)}</td></tr>")
+    rows += ["</table>", _FILTER_SCRIPT]
     return rows
 
 

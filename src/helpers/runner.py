@@ -23,7 +23,9 @@ import nbformat
 
 from helpers import paths
 from helpers.errors import InvalidInput, OutputError, WorkbookError
-from helpers.execute import NOTEBOOKS, notebook_paths, strip_run_metadata
+from helpers import sections as registry
+from helpers.execute import notebook_paths, strip_run_metadata
+from helpers.sections import NOTEBOOKS
 from helpers.html_export import export_html, external_resources
 from helpers.plan import load_plan
 from helpers.progress import Progress
@@ -121,15 +123,16 @@ def _manifest_as_of(path: Path) -> tuple[dt.date | None, str]:
 
 
 def select_sections(names: list[str] | None) -> list[str]:
-    """Notebook stems for section names ('national_pension', '01', '01_national_pension')."""
+    """Notebook stems for section names ('national_pension', '01', '1', '01_national_pension')."""
     if not names:
         return list(NOTEBOOKS)
     chosen = []
     for name in names:
-        hits = [nb for nb in NOTEBOOKS if name in (nb, nb[:2], nb[3:])]
-        if not hits:
-            raise WorkbookError(f"区分「{name}」はありません。使える区分: {', '.join(nb[3:] for nb in NOTEBOOKS)}")
-        chosen += [h for h in hits if h not in chosen]
+        spec = registry.find(name)
+        if spec is None:
+            raise WorkbookError(f"区分「{name}」はありません。使える区分: {', '.join(s.slug for s in registry.SECTIONS)}")
+        if spec.notebook not in chosen:
+            chosen.append(spec.notebook)
     return [nb for nb in NOTEBOOKS if nb in chosen]
 
 
@@ -154,10 +157,21 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
         for notebook in sections:
             params = {"snapshot": snapshot_ref, "plan_file": plan_file, "scope": code,
                       "fiscal_year": snapshot.fiscal_year}
-            if notebook == "00_scorecard":
-                params["link_suffix"] = ".html"
+            params.update(registry.by_notebook(notebook).batch_parameters)
             jobs.append(Job(notebook, code, name, folder, params))
     return jobs
+
+
+def _plan_items(snapshot, plan) -> dict:
+    """The register and every 計画事項 at the snapshot's 基準日, for the index (none when
+    the snapshot's year is not the plan's)."""
+    from helpers.item_progress import item_progress
+    from helpers.register import load_register
+
+    if snapshot.fiscal_year != plan.fiscal_year:
+        return {}
+    register = load_register()
+    return {"register": register, "items": item_progress(register, snapshot.progress, snapshot.as_of)}
 
 
 def link_pages(jobs: list[Job], snapshot, plan) -> None:
@@ -255,9 +269,13 @@ def _worker_job(job: Job, staging: Path, source: Path, keep: bool) -> JobResult:
 def _warm_up(snapshot_ref: str, plan_file: str, snapshot, plan) -> None:
     """Pay imports and the snapshot load once, in the parent, before the workers are
     forked: they inherit all of it (copy-on-write) instead of each paying again."""
-    from helpers import inprocess, section, views_consultation, views_employee, views_national  # noqa: F401
-    from helpers import views_scorecard  # noqa: F401
+    import importlib
+
+    from helpers import inprocess, section
     from helpers.html_export import _exporter
+
+    for spec in registry.SECTIONS:
+        importlib.import_module(f"helpers.{spec.views}")
 
     inprocess.register()
     inprocess.shell()
@@ -266,17 +284,12 @@ def _warm_up(snapshot_ref: str, plan_file: str, snapshot, plan) -> None:
     _exporter()
 
 
-# Relative cost of the notebooks (national pension draws the most): the heaviest start
-# first so that the last worker to finish is not left with a long one.
-_WEIGHT = {"01_national_pension": 4.0, "02_employee_pension": 2.0, "03_benefits_consultation": 1.5,
-           "00_scorecard": 1.2, "04_records": 1.0}
-
-
 def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], workers: int,
                  options: RunOptions, snapshot_ref: str, progress: Progress, snapshot=None,
                  plan=None, lock_fd: int | None = None) -> list[JobResult]:
     """Run every job, `workers` at a time, heaviest first, reporting each as it finishes."""
-    jobs = sorted(jobs, key=lambda j: -_WEIGHT.get(j.notebook, 1.0))
+    # the heaviest notebooks first, so that the last worker to finish is not left with a long one
+    jobs = sorted(jobs, key=lambda j: -registry.by_notebook(j.notebook).weight)
     results: list[JobResult] = []
     if options.engine == "kernel":
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -367,7 +380,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
                 }
                 (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
                 write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
-                            each=options.each)
+                            each=options.each, **_plan_items(snapshot, plan))
                 if failed:
                     where = keep_failed(staging, out, name)
                     print(f"失敗した区分があります（{len(failed)} 件）。公開中のレポートはそのままです。"

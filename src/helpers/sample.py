@@ -27,6 +27,7 @@ import yaml
 
 from helpers.contract import MEASURES, NATIONAL_CODE, SCHEMA_VERSION
 from helpers.era import fiscal_year_months, month_end, shift_months
+from helpers.sample_progress import progress_rows
 from helpers.readers import sha256_of
 from helpers.sample_geography import OKINAWA, PREFECTURES, build_areas
 
@@ -507,6 +508,9 @@ def write_sample(as_of: dt.date, out_root: Path, history: pd.DataFrame | None = 
     rows = history[history["period"] <= as_of.isoformat()].reset_index(drop=True)
     measures_path = folder / "measures.parquet"
     _write_parquet(rows, measures_path)
+    progress = progress_rows(as_of)
+    progress_path = folder / "progress.csv"
+    progress.to_csv(progress_path, index=False, encoding="utf-8", lineterminator="\n")
     fiscal_year = as_of.year if as_of.month >= 4 else as_of.year - 1
     manifest = {
         "id": sample_id(as_of),
@@ -524,6 +528,7 @@ def write_sample(as_of: dt.date, out_root: Path, history: pd.DataFrame | None = 
         "tables": {
             "areas": {"file": areas_path.name, "sha256": sha256_of(areas_path), "rows": len(areas)},
             "measures": {"file": measures_path.name, "sha256": sha256_of(measures_path), "rows": len(rows)},
+            "progress": {"file": progress_path.name, "sha256": sha256_of(progress_path), "rows": len(progress)},
         },
     }
     text = yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False, width=1000)

@@ -102,6 +102,25 @@ MEASURE_ROWS = TableSchema(
 )
 
 
+PROGRESS = TableSchema(
+    name="progress",
+    dtypes={"item_id": "str", "status": "str", "done_on": "str", "note": "str", "grade": "str"},
+    checks=pa.DataFrameSchema(
+        {
+            "item_id": pa.Column(str, pa.Check.str_matches(r"^R(0[1-9]|1[0-2])-\d{2}$"), unique=True),
+            "status": pa.Column(str, pa.Check.isin(["未着手", "実施中", "完了"])),
+            "done_on": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$"), nullable=True),
+            "note": pa.Column(str, pa.Check.str_length(max_value=400), nullable=True),
+            "grade": pa.Column(str, pa.Check.isin(["S", "A", "B", "C", "D"]), nullable=True),
+        }
+    ),
+    key=["item_id"],
+    labels={"item_id": "計画事項ID", "status": "状況", "done_on": "完了日", "note": "取組状況",
+            "grade": "自己評価"},
+    nullable=("done_on", "note", "grade"),
+)
+
+
 def _rule_text(check: str, column: str, table: TableSchema) -> str:
     """Japanese wording of a pandera check name."""
     label = table.labels.get(column, column)

@@ -12,21 +12,23 @@ from dataclasses import dataclass, field
 import pandas as pd
 from IPython.display import Markdown
 
-from helpers import breakdowns, narrative, plots
+from helpers import breakdowns, narrative, plots, sections
 from helpers.contract import LEVEL_LABELS, MEASURES, NATIONAL_CODE
 from helpers.era import fiscal_year_label, month_end_label, shift_months
 from helpers.errors import WorkbookError
 from helpers.escaping import md, md_code
 from helpers.formatting import format_change, format_target, format_value, judged_target
+from helpers.item_progress import ItemProgress, item_progress
 from helpers.kpi import KpiEngine, KpiResult, meets_target
+from helpers.register import Register, load_register
 from helpers.paths import display_path, resolve
 from helpers.plan import Kpi, Plan, load_plan
+from helpers.sections import SCORECARD, SectionSpec
 from helpers.snapshot import Snapshot, load_snapshot
 from helpers.tables import Table, styled
 
 __all__ = ["SectionReport", "open_section", "prime", "SCORECARD"]
 
-SCORECARD = "scorecard"
 _CACHE: dict[tuple, tuple[Snapshot, Plan, KpiEngine]] = {}
 
 
@@ -60,25 +62,33 @@ class SectionReport:
         return str(self.area["level"])
 
     @property
+    def spec(self) -> SectionSpec:
+        """The section's entry in the registry."""
+        return sections.by_slug(self.section_id)
+
+    @property
     def section_name(self) -> str:
-        """The plan's Japanese name of the section."""
+        """The section's Japanese title."""
         if self.section_id == SCORECARD:
             return "スコアカード（全指標）"
-        return self.plan.section(self.section_id).name_ja
+        return self.spec.title
+
+    def _all_kpis(self) -> list[Kpi]:
+        if self.section_id == SCORECARD:
+            return list(self.plan.kpis)
+        return [k for k in self.plan.kpis if k.section in self.spec.kpi_sections]
 
     @property
     def kpis(self) -> list[Kpi]:
         """The section's KPIs (all of them for the scorecard) that concern the scope: a
         KPI about one area (沖縄県 for NP06 and NP07) only where the scope contains that
         area or lies inside it."""
-        kpis = list(self.plan.kpis) if self.section_id == SCORECARD else self.plan.kpis_of(self.section_id)
-        return [k for k in kpis if not self._outside(k)]
+        return [k for k in self._all_kpis() if not self._outside(k)]
 
     @property
     def kpis_outside_scope(self) -> list[Kpi]:
         """The section's KPIs about an area the scope does not concern."""
-        kpis = list(self.plan.kpis) if self.section_id == SCORECARD else self.plan.kpis_of(self.section_id)
-        return [k for k in kpis if self._outside(k)]
+        return [k for k in self._all_kpis() if self._outside(k)]
 
     def _fixed_areas(self, kpi: Kpi) -> set[str]:
         if kpi.derived:
@@ -114,6 +124,31 @@ class SectionReport:
     def result(self, kpi_id: str) -> KpiResult:
         """One KPI's result."""
         return next(r for r in self.results if r.kpi.id == kpi_id)
+
+    def engine_results_for(self, kpi_ids) -> list[KpiResult]:
+        """Results of any KPIs of the plan for this scope (those of other sections too),
+        leaving out the KPIs about an area outside the scope."""
+        mine = {r.kpi.id: r for r in self.results}
+        out = []
+        for kpi_id in kpi_ids:
+            kpi = self.plan.kpi(kpi_id)
+            if self._outside(kpi):
+                continue
+            out.append(mine.get(kpi_id) or self.engine.evaluate(kpi, self.scope, self.fiscal_year))
+        return out
+
+    @property
+    def register(self) -> Register:
+        """The plan register (every 計画事項 of the plan)."""
+        return load_register()
+
+    def items(self, whole_plan: bool = False) -> list[ItemProgress]:
+        """The section's 計画事項 (or the whole plan's) at the snapshot's 基準日; none when
+        the report's year is not the plan's."""
+        if self.fiscal_year != self.plan.fiscal_year:
+            return []
+        parts = None if whole_plan or self.section_id == SCORECARD else self.spec.plan_parts
+        return item_progress(self.register, self.snapshot.progress, self.snapshot.as_of, parts)
 
     # --- blocks ----------------------------------------------------------------------
     def header(self) -> Markdown:
@@ -277,12 +312,22 @@ class SectionReport:
         return out
 
     def narrative(self) -> Markdown:
-        """The section's 所見, from the results by fixed templates."""
+        """The section's 所見, from the results by fixed templates: the KPIs, and the
+        section's 計画事項 (late ones named), first when the section says so."""
+        from helpers.views_items import items_summary
+
         text = narrative.section_narrative(self.results, section_name=self.section_name,
                                            scope_name=self.scope_name, as_of_label=self.as_of_label,
                                            scope_is_national=self.scope == NATIONAL_CODE,
                                            misses=self.month_misses())
-        return Markdown(text)
+        item_lines = items_summary(self.items(), "この区分")
+        if not item_lines:
+            return Markdown(text)
+        block = "\n".join(["**計画事項**", "", *[f"- {line}" for line in item_lines]])
+        if self.spec.items_first:
+            lead, _, rest = text.partition("\n")
+            return Markdown(f"{lead}\n\n{block}\n{rest}")
+        return Markdown(f"{text}\n\n{block}")
 
     def provenance(self) -> Markdown:
         """Where the numbers come from (no clock time: outputs stay reproducible)."""
@@ -374,8 +419,10 @@ def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
     """
     snap, plan, engine = _load(snapshot, plan_file)
     scope = _scope_code(scope)
-    if section_id != SCORECARD and section_id not in {s.id for s in plan.sections}:
-        raise WorkbookError(f"区分「{section_id}」は計画にありません。")
+    if sections.find(section_id) is None:
+        raise WorkbookError(f"区分「{section_id}」はありません。使える区分: "
+                            f"{', '.join(s.slug for s in sections.SECTIONS)}")
+    section_id = sections.find(section_id).slug
     snap.area(str(scope))  # raises with the nearest codes
     first = int(snap.manifest["first_fiscal_year"])
     if not first <= int(fiscal_year) <= snap.fiscal_year:

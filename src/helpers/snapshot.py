@@ -20,7 +20,7 @@ from helpers.era import fiscal_year_of, month_end
 from helpers.errors import InvalidInput, Problem, WorkbookError
 from helpers.safe_yaml import UnsafeYaml, load_yaml_file
 from helpers.readers import read_table, row_label_for, sha256_of
-from helpers.schemas import AREAS, MAX_ROWS_PER_RULE, MEASURE_ROWS, TableSchema, validate_frame
+from helpers.schemas import AREAS, MAX_ROWS_PER_RULE, MEASURE_ROWS, PROGRESS, TableSchema, validate_frame
 
 __all__ = [
     "Snapshot",
@@ -42,6 +42,9 @@ SOURCES = ("sample", "public", "internal")
 # Digits of numeric area codes per level (全国 00, JIS prefecture codes, 5-digit offices).
 _CODE_WIDTH = {"national": 2, "prefecture": 2, "office": 5}
 _TABLES: dict[str, TableSchema] = {"areas": AREAS, "measures": MEASURE_ROWS}
+# Tables a snapshot may carry or leave out: the analyst's report on each 計画事項.
+_OPTIONAL: dict[str, TableSchema] = {"progress": PROGRESS}
+_NO_PROGRESS = pd.DataFrame({c: pd.Series(dtype="str") for c in PROGRESS.dtypes})
 
 
 @dataclass
@@ -55,6 +58,8 @@ class Snapshot:
         areas: one row per area (area_code, name_ja, level, parent_code).
         measures: long table with `period` as Timestamp, `fy` (fiscal year of the
             period) and `pfy` (premium year of premium-year measures, else <NA>).
+        progress: the analyst's report on each 計画事項 (item_id, status, done_on,
+            note, grade); no rows when the snapshot has no progress table.
     """
 
     id: str
@@ -62,6 +67,7 @@ class Snapshot:
     manifest: dict
     areas: pd.DataFrame
     measures: pd.DataFrame
+    progress: pd.DataFrame = field(default_factory=lambda: _NO_PROGRESS.copy())
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _levels: dict[str, str] = field(default_factory=dict, repr=False)
     _offices: dict[str, list[str]] = field(default_factory=dict, repr=False)
@@ -249,9 +255,10 @@ def _check_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
         if isinstance(manifest["first_fiscal_year"], int) and manifest["first_fiscal_year"] > fy:
             problems.append(Problem(label, "項目「first_fiscal_year」", "fiscal_year より後です"))
     tables = manifest["tables"]
-    if not isinstance(tables, dict) or set(tables) != set(_TABLES):
+    if not isinstance(tables, dict) or not set(_TABLES) <= set(tables) <= set(_TABLES) | set(_OPTIONAL):
         problems.append(Problem(label, "項目「tables」",
-                                f"表 {', '.join(_TABLES)} をそれぞれ file, sha256, rows で書くこと"))
+                                f"表 {', '.join(_TABLES)}（任意で {', '.join(_OPTIONAL)}）をそれぞれ "
+                                "file, sha256, rows で書くこと"))
     else:
         for name, entry in tables.items():
             if not isinstance(entry, dict) or not {"file", "sha256", "rows"} <= set(entry):
@@ -290,7 +297,8 @@ def check_snapshot(ref: str | Path) -> SnapshotCheck:
     frames: dict[str, pd.DataFrame] = {}
     row_labels: dict = {}
     expected: dict[str, int] = {}
-    for name, schema in _TABLES.items():
+    present = {**_TABLES, **{n: s for n, s in _OPTIONAL.items() if n in manifest["tables"]}}
+    for name, schema in present.items():
         entry = manifest["tables"][name]
         file_path = path / str(entry["file"])
         label = str(entry["file"])
@@ -318,6 +326,9 @@ def check_snapshot(ref: str | Path) -> SnapshotCheck:
         problems += _check_areas(frames["areas"], labels["areas"], row_labels["areas"])
         problems += _check_measures(frames["measures"], frames["areas"], manifest,
                                     labels["measures"], row_labels["measures"])
+    if "progress" in frames:
+        problems += _check_progress(frames["progress"], manifest, str(manifest["tables"]["progress"]["file"]),
+                                    row_labels["progress"])
     if problems:
         return SnapshotCheck(path, problems, None)
     for name, frame in frames.items():
@@ -327,7 +338,8 @@ def check_snapshot(ref: str | Path) -> SnapshotCheck:
             raise WorkbookError(f"{manifest['tables'][name]['file']}: 検査を通った {len(frame):,} 行が manifest.yaml の "
                                 f"{expected[name]:,} 行と一致しません（読み込みの誤りです。開発者に連絡してください）")
     snapshot = Snapshot(str(manifest["id"]), path, manifest, frames["areas"].reset_index(drop=True),
-                        _with_years(frames["measures"]))
+                        _with_years(frames["measures"]),
+                        frames.get("progress", _NO_PROGRESS).reset_index(drop=True))
     return SnapshotCheck(path, [], snapshot)
 
 
@@ -422,6 +434,35 @@ def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict,
     problems += _check_premium_years(known, dates.loc[known.index], label, row)
     problems += _check_bounds(known, label, row)
     return problems
+
+
+def _check_progress(progress: pd.DataFrame, manifest: dict, label: str, row) -> list[Problem]:
+    """The report on each 計画事項: a known item, a done date exactly when 完了 and not
+    after the 基準日."""
+    from helpers.register import load_register
+
+    known = {i.id for i in load_register().items}
+    as_of = _as_date(manifest["as_of"]).isoformat()
+    out: list[Problem] = []
+    for i, item, status, done in zip(progress.index, progress["item_id"], progress["status"], progress["done_on"]):
+        where = row(i)
+        if item not in known:
+            out.append(Problem(label, f"{where} 列「item_id」",
+                               f"計画事項 {item} は計画事項の一覧（params/plan_register_fy2023.yaml）にありません"))
+        has_date = not pd.isna(done)
+        if status == "完了" and not has_date:
+            out.append(Problem(label, f"{where} 列「done_on」", "状況が「完了」の行には完了日を書くこと"))
+        elif status != "完了" and has_date:
+            out.append(Problem(label, f"{where} 列「done_on」", f"完了日は状況が「完了」の行だけに書くこと（状況: {status}）"))
+        elif has_date:
+            try:
+                day = dt.date.fromisoformat(str(done)).isoformat()
+            except ValueError:
+                out.append(Problem(label, f"{where} 列「done_on」", f"実在する日付を書くこと（値: {done}）"))
+                continue
+            if day > as_of:
+                out.append(Problem(label, f"{where} 列「done_on」", f"完了日 {day} が基準日 {as_of} より後です"))
+    return out[:MAX_ROWS_PER_RULE]
 
 
 def _zero_hint(code: str, known) -> str:

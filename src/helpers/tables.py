@@ -19,6 +19,12 @@ _STATUS_STYLE = {
     "未達見込み": "background-color:#fbe3e4",
     "未達": "background-color:#f8d7da",
     "参考": "color:#555555",
+    # 計画事項
+    "遅延": "background-color:#f8d7da",
+    "未報告": "background-color:#eeeeee",
+    "未着手": "background-color:#fff3cd",
+    "実施中": "background-color:#e3f2fd",
+    "完了": "background-color:#dcedc8",
 }
 
 

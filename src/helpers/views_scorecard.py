@@ -11,6 +11,7 @@ from IPython.display import Markdown
 from helpers import narrative, plots
 from helpers.contract import NATIONAL_CODE
 from helpers.escaping import md
+from helpers.sections import SCORECARD, SECTIONS
 from helpers.kpi import STATUSES
 from helpers.section import SectionReport
 from helpers.tables import Table, styled
@@ -62,13 +63,13 @@ def status_chart(r: SectionReport):
 
 
 def section_links(r: SectionReport, suffix: str = ".ipynb") -> Markdown:
-    """Links to each section's notebook (suffix '.html' in published reports)."""
+    """Links to each section's page (suffix '.html' in published reports), with the
+    statuses of its KPIs."""
     lines = []
-    for section in r.plan.sections:
-        results = [x for x in r.results if x.kpi.section == section.id]
-        statuses = "、".join(f"{x.kpi.id} {x.status}" for x in results if x.status and x.status != "参考")
-        if section.notebook:
-            lines.append(f"- [{md(section.name_ja)}](<{quote(section.notebook + suffix)}>)　{statuses}")
-        else:
-            lines.append(f"- {md(section.name_ja)}（このスコアカードに掲載）　{statuses}")
+    for spec in SECTIONS:
+        if spec.slug == SCORECARD:
+            continue
+        results = [x for x in r.results if x.kpi.section in spec.kpi_sections]
+        statuses = "、".join(f"{md(x.kpi.name_ja)} {x.status}" for x in results if x.status and x.status != "参考")
+        lines.append(f"- [{md(spec.title)}](<{quote(spec.notebook + suffix)}>)" + (f"　{statuses}" if statuses else ""))
     return Markdown("\n".join(lines))

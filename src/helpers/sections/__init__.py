@@ -38,6 +38,8 @@ class SectionSpec:
         weight: relative run time, so a batch starts the heaviest notebooks first.
         batch_parameters: parameters a batch run passes (the scorecard links to .html).
         extra_parameters: more lines for the notebook's parameters cell.
+        items_first: the narrative leads with the 計画事項 (late ones first) rather
+            than the KPIs (sections whose plan parts are mostly not numeric).
     """
 
     slug: str
@@ -51,6 +53,7 @@ class SectionSpec:
     weight: float = 1.0
     batch_parameters: dict = field(default_factory=dict)
     extra_parameters: str = ""
+    items_first: bool = False
 
     @property
     def number(self) -> str:

@@ -20,6 +20,9 @@ SECTION = SectionSpec(
         ("code", "views.service_levels(report)"),
         ("md", "## 3. 目標を外れた年金事務所"),
         ("code", "views.breaches(report)"),
+        ("md", "## 4. 計画事項の進捗\n\n計画に書かれた期日（開始・期限の月）と基準日、各計画事項の状況。"),
+        ("code", "items.milestone_timeline(report)"),
+        ("code", "items.items_table(report)"),
     ),
     weight=1.5,
 )

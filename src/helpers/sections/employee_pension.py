@@ -24,6 +24,9 @@ SECTION = SectionSpec(
         ("code", "views.collection_table(report)"),
         ("md", "## 6. 法定猶予"),
         ("code", "views.grace_table(report)"),
+        ("md", "## 7. 計画事項の進捗\n\n計画に書かれた期日（開始・期限の月）と基準日、各計画事項の状況。"),
+        ("code", "items.milestone_timeline(report)"),
+        ("code", "items.items_table(report)"),
     ),
     weight=2.0,
 )

@@ -33,6 +33,9 @@ SECTION = SectionSpec(
         ("code", "views.enforcement_table(report)"),
         ("md", "## 7. 職権適用"),
         ("code", "views.ex_officio_table(report)"),
+        ("md", "## 8. 計画事項の進捗\n\n計画に書かれた期日（開始・期限の月）と基準日、各計画事項の状況。"),
+        ("code", "items.milestone_timeline(report)"),
+        ("code", "items.items_table(report)"),
     ),
     weight=4.0,
 )

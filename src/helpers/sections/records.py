@@ -19,6 +19,9 @@ SECTION = SectionSpec(
         ("md", "## 3. マイナンバーとの紐付け（完全化に向けて）"),
         ("code", "views.mynumber_trend(report)"),
         ("code", "views.mynumber_lowest(report)"),
+        ("md", "## 4. 計画事項の進捗\n\n計画に書かれた期日（開始・期限の月）と基準日、各計画事項の状況。"),
+        ("code", "items.milestone_timeline(report)"),
+        ("code", "items.items_table(report)"),
     ),
     weight=1.0,
 )

@@ -1,0 +1,25 @@
+"""05 情報提供・オンラインサービス: plan parts (5) and (9), P.41-48 and P.63-70."""
+
+from helpers.sections import SectionSpec
+
+SECTION = SectionSpec(
+    slug="information_online",
+    notebook="05_information_online",
+    title="情報提供・オンラインサービス",
+    views="views_items",
+    intro="計画の「(5) 情報提供の充実」（P.41～48）と「(9) オンラインビジネスモデルの推進」（P.63～70）について、"
+          "指標の実績を前年同期・目標と比べ、計画事項の進捗を期日と照らして示す。",
+    kpi_sections=("information", "online"),
+    plan_parts=(5, 9),
+    body=(
+        ("md", "## 1. 指標の達成状況"),
+        ("code", "report.kpi_table()"),
+        ("code", "report.kpi_charts()"),
+        ("md", "## 2. 計画事項の期日\n\n計画に書かれた期日（開始・期限の月）と基準日。色は計画事項の状況を示す。"),
+        ("code", "items.milestone_timeline(report)"),
+        ("md", "## 3. 計画事項の進捗"),
+        ("code", "items.items_table(report)"),
+    ),
+    weight=1.0,
+    items_first=True,
+)

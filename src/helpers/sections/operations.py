@@ -1,0 +1,26 @@
+"""06 業務運営・システム・リスク・人事: plan parts (6), (7), (8), (10), (11), (12)."""
+
+from helpers.sections import SectionSpec
+
+SECTION = SectionSpec(
+    slug="operations",
+    notebook="06_operations",
+    title="業務運営・システム・リスク・人事",
+    views="views_items",
+    intro="計画の「(6) 効率的効果的な業務運営」「(7) 外部委託」「(8) 社会保険オンラインシステムの刷新」"
+          "「(10) リスク対策」「(11) 情報セキュリティ確保」「(12) 人事・人材育成及び働きやすい職場環境」について、"
+          "計画事項の進捗を期日と照らして示し、女性管理職比率を目標と比べる。",
+    kpi_sections=("organisation",),
+    plan_parts=(6, 7, 8, 10, 11, 12),
+    body=(
+        ("md", "## 1. 指標の達成状況"),
+        ("code", "report.kpi_table()"),
+        ("code", "report.kpi_charts()"),
+        ("md", "## 2. 計画事項の期日\n\n計画に書かれた期日（開始・期限の月）と基準日。色は計画事項の状況を示す。"),
+        ("code", "items.milestone_timeline(report)"),
+        ("md", "## 3. 計画事項の進捗"),
+        ("code", "items.items_table(report)"),
+    ),
+    weight=1.0,
+    items_first=True,
+)

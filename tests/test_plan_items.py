@@ -1,0 +1,157 @@
+"""Every 計画事項 of the plan tracked: the snapshot's optional progress table validated
+like the other tables, lateness computed from the register's milestones (never typed),
+the sections registry as the one list of sections, and the 進捗管理表 in the reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from snapshot_factory import make_snapshot, write_csv, write_manifest
+
+from helpers import sections
+from helpers.cli import main
+from helpers.execute import notebook_paths
+from helpers.item_progress import item_progress
+from helpers.plan import load_plan
+from helpers.register import load_register
+from helpers.runner import select_sections
+from helpers.section import open_section
+from helpers.snapshot import load_snapshot
+from helpers.views_items import items_table
+
+PROGRESS_COLUMNS = ["item_id", "status", "done_on", "note", "grade"]
+ROWS = [("2023-09-30", "01001", "payers_total", None, 100)]
+
+
+def snapshot_with_progress(folder: Path, progress: list[tuple], as_of: str = "2023-09-30") -> Path:
+    make_snapshot(folder, ROWS, as_of=as_of)
+    write_csv(folder / "progress.csv", PROGRESS_COLUMNS, progress)
+    write_manifest(folder, as_of=as_of, fiscal_year=2023, first_fiscal_year=2021, progress_file="progress.csv")
+    return folder
+
+
+# --- the progress table: validated with the same care ------------------------------
+
+@pytest.mark.parametrize("row, message", [
+    (("R99-01", "実施中", None, "", None), "列「item_id」"),
+    (("R03-09", "実施中", None, "", None), "計画事項 R03-09 は計画事項の一覧（params/plan_register_fy2023.yaml）にありません"),
+    (("R03-02", "済み", None, "", None), "列「status」"),
+    (("R03-02", "完了", None, "", None), "状況が「完了」の行には完了日を書くこと"),
+    (("R03-02", "実施中", "2023-04-03", "", None), "完了日は状況が「完了」の行だけに書くこと（状況: 実施中）"),
+    (("R03-02", "完了", "2023-10-02", "", None), "完了日 2023-10-02 が基準日 2023-09-30 より後です"),
+    (("R03-02", "完了", "2023-02-30", "", None), "実在する日付を書くこと（値: 2023-02-30）"),
+    (("R03-02", "実施中", None, "あ" * 401, None), "列「note」"),
+    (("R03-02", "実施中", None, "", "E"), "列「grade」"),
+])
+def test_bad_progress_rows_are_refused_with_row_and_rule(tmp_path, capsys, row, message):
+    folder = snapshot_with_progress(tmp_path / "snap", [("R01-01", "実施中", None, "", None), row])
+    code = main(["validate", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "progress.csv 3行目" in err and message in err
+
+
+def test_duplicate_items_are_refused(tmp_path, capsys):
+    folder = snapshot_with_progress(tmp_path / "snap", [("R01-01", "実施中", None, "", None),
+                                                        ("R01-01", "完了", "2023-09-01", "", None)])
+    assert main(["validate", str(folder)]) == 1
+    assert "item_id" in capsys.readouterr().err
+
+
+def test_a_snapshot_without_progress_reads_every_item_as_unreported(tmp_path):
+    snap = load_snapshot(make_snapshot(tmp_path / "snap", ROWS))
+    items = item_progress(load_register(), snap.progress, snap.as_of)
+    assert len(items) == 42
+    # milestones that passed with no report are late (computed), the rest 未報告
+    assert {p.status for p in items} == {"未報告", "遅延"}
+    assert {p.item.id for p in items if p.status == "遅延"} == {"R03-01", "R03-02"}  # 令和5年4月 deadlines
+
+
+# --- lateness is computed from the milestones ---------------------------------------
+
+def _status(progress: list[tuple], on: dt.date, item: str) -> str:
+    frame = pd.DataFrame(progress, columns=PROGRESS_COLUMNS)
+    return next(p for p in item_progress(load_register(), frame, on) if p.item.id == item).status
+
+
+def test_deadline_passed_and_not_done_is_late():
+    # R08-01: 令和6年1月稼働 (期限). 実施中 is on time in December, late from the end of January.
+    row = [("R08-01", "実施中", None, "", None)]
+    assert _status(row, dt.date(2023, 12, 31), "R08-01") == "実施中"
+    assert _status(row, dt.date(2024, 1, 31), "R08-01") == "実施中"  # the month has not ended before the date
+    assert _status(row, dt.date(2024, 2, 29), "R08-01") == "遅延"
+    assert _status([("R08-01", "完了", "2024-01-04", "", None)], dt.date(2024, 2, 29), "R08-01") == "完了"
+
+
+def test_start_milestone_needs_only_a_start():
+    # R09-03: 令和5年11月から順次運用開始 (開始).
+    assert _status([("R09-03", "未着手", None, "", None)], dt.date(2023, 11, 30), "R09-03") == "未着手"
+    assert _status([("R09-03", "未着手", None, "", None)], dt.date(2023, 12, 31), "R09-03") == "遅延"
+    assert _status([("R09-03", "実施中", None, "", None)], dt.date(2023, 12, 31), "R09-03") == "実施中"
+
+
+def test_the_samples_show_every_status():
+    register = load_register()
+    for sid, late in (("sample-2023-09-30", {"R03-01"}), ("sample-2024-03-31", {"R09-03"})):
+        snap = load_snapshot(sid)
+        items = item_progress(register, snap.progress, snap.as_of)
+        counts = Counter(p.status for p in items)
+        assert {p.item.id for p in items if p.status == "遅延"} == late, sid
+        assert counts["完了"] and counts["実施中"] and counts["未報告"], sid
+    september = item_progress(register, load_snapshot("sample-2023-09-30").progress, dt.date(2023, 9, 30))
+    assert "未着手" in {p.status for p in september}
+
+
+# --- the sections registry is the one list ---------------------------------------
+
+def test_registry_drives_notebooks_runner_and_plan():
+    stems = [p.stem for p in notebook_paths()]
+    assert stems == list(sections.NOTEBOOKS) == sorted(
+        p.stem for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("0*.ipynb"))
+    assert select_sections(["4", "information_online", "06_operations"]) == [
+        "04_records", "05_information_online", "06_operations"]
+    plan = load_plan()
+    covered = {k for s in sections.SECTIONS for k in s.kpi_sections}
+    assert covered == {s.id for s in plan.sections}
+    parts = sorted(p for s in sections.SECTIONS if s.slug != sections.SCORECARD for p in s.plan_parts)
+    assert parts == list(range(1, 13))  # every part of the plan has a section answering for it
+    for part in load_register().parts:
+        assert part.part in sections.by_slug(part.section).plan_parts
+
+
+def test_new_sections_name_late_items_first():
+    r = open_section("information_online", snapshot="sample-2024-03-31", plan_file="params/plan_fy2023.yaml",
+                     scope="00", fiscal_year=2023)
+    text = r.narrative().data
+    late = text.index("**遅延**: R09-03")
+    assert late < text.index("**その他の目標を定めた指標**")
+    assert "令和5年11月（開始）" in text
+    table = items_table(r)
+    assert table.frame.iloc[0]["ID"] == "R09-03" and table.frame.iloc[0]["状況"] == "遅延"
+
+
+def test_hostile_progress_text_is_escaped(tmp_path):
+    folder = snapshot_with_progress(tmp_path / "snap", [("R05-01", "実施中", None, "<img src=x onerror=alert(1)>", None)])
+    r = open_section("information_online", snapshot=str(folder), plan_file="params/plan_fy2023.yaml",
+                     scope="00", fiscal_year=2023)
+
+    html = items_table(r).html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_index_lists_all_twelve_parts_and_filters_offline(tmp_path):
+    from helpers.report_index import _items_table, _parts_table
+
+    snap = load_snapshot("sample-2023-09-30")
+    register = load_register()
+    items = item_progress(register, snap.progress, snap.as_of)
+    parts = "\n".join(_parts_table(register, items, {"05_information_online": "05_information_online.html"}))
+    assert len(re.findall(r"<tr><td>\(\d+\)", parts)) == 12
+    assert '<a href="05_information_online.html">情報提供・オンラインサービス</a>' in parts
+    table = "\n".join(_items_table(register, items, {"NP04": "達成見込み"}, snap.as_of))
+    assert table.count('<tr data-part="') == 42 and "workbookFilter" in table and "http" not in table
