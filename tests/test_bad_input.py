@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from snapshot_factory import AREA_COLUMNS, AREAS, MEASURE_COLUMNS, make_snapshot, write_csv, write_manifest
 
 from helpers.cli import main
+from snapshot_factory import AREA_COLUMNS, AREAS, MEASURE_COLUMNS, make_snapshot, write_csv, write_manifest
 
 GOOD = [
     ("2023-08-31", "01001", "autopay_payers", None, 90),
@@ -95,7 +95,8 @@ def test_numerator_larger_than_denominator(tmp_path, capsys):
     folder = _snapshot(tmp_path, rows)
     code, err = _validate(folder, capsys)
     assert code == 1
-    assert "measures.csv 7行目 列「value」: 電話相談 応答数（calls_answered）が 電話相談 入電数（calls_received）を超えています（41 > 40）" in err
+    assert ("measures.csv 7行目 列「value」: 電話相談 応答数（calls_answered）が 電話相談 入電数（calls_received）"
+            "を超えています（41 > 40）") in err
 
 
 def test_duplicate_keys(tmp_path, capsys):

@@ -4,6 +4,7 @@ report on the year before. A chart with no data yet says so instead of failing."
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 from pathlib import Path
@@ -14,6 +15,7 @@ import yaml
 
 from helpers import paths
 from helpers.execute import notebook_paths, run_notebook
+from helpers.sample_progress import progress_rows
 
 NOTEBOOKS = {p.stem: p for p in notebook_paths()}
 
@@ -27,12 +29,14 @@ def truncated_sample(folder: Path, as_of: str, fiscal_year: int) -> Path:
     measures = pd.read_parquet(source / "measures.parquet")
     measures = measures[measures["period"] <= as_of].reset_index(drop=True)
     measures.to_parquet(folder / "measures.parquet", index=False)
+    progress_rows(dt.date.fromisoformat(as_of)).to_csv(folder / "progress.csv", index=False, lineterminator="\n")
     manifest = yaml.safe_load((source / "manifest.yaml").read_text(encoding="utf-8"))
     manifest.update(id=folder.name, as_of=as_of, fiscal_year=fiscal_year)
     for name, table in manifest["tables"].items():
         path = folder / table["file"]
         table["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-        table["rows"] = len(measures) if name == "measures" else table["rows"]
+        table["rows"] = {"measures": len(measures), "progress": len(progress_rows(dt.date.fromisoformat(as_of)))}.get(
+            name, table["rows"])
     (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False),
                                           encoding="utf-8")
     return folder

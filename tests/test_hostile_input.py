@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 import subprocess
 import sys
 import time
@@ -17,7 +16,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from snapshot_factory import AREA_COLUMNS, AREAS, MEASURE_COLUMNS, make_snapshot, write_csv, write_manifest
 
 from helpers.cli import main
 from helpers.errors import InvalidInput
@@ -25,6 +23,7 @@ from helpers.kpi import KpiEngine
 from helpers.plan import load_plan
 from helpers.runner import newest_snapshot
 from helpers.snapshot import check_snapshot, load_snapshot
+from snapshot_factory import AREA_COLUMNS, AREAS, MEASURE_COLUMNS, make_snapshot, write_csv, write_manifest
 
 ROWS = [
     ("2023-09-30", "01001", "autopay_payers", None, 95),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from snapshot_factory import AREAS, make_snapshot
 
 from helpers.kpi import KpiEngine
 from helpers.plan import load_plan
 from helpers.snapshot import load_snapshot
+from snapshot_factory import AREAS, make_snapshot
 
 ROWS = [
     # NP08 (stock ratio): three Hokkaido offices where the mean of rates (46.67%) and the

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from snapshot_factory import make_snapshot, write_csv, write_manifest
 
 from helpers import sections
 from helpers.cli import main
@@ -23,6 +22,7 @@ from helpers.runner import select_sections
 from helpers.section import open_section
 from helpers.snapshot import load_snapshot
 from helpers.views_items import items_table
+from snapshot_factory import make_snapshot, write_csv, write_manifest
 
 PROGRESS_COLUMNS = ["item_id", "status", "done_on", "note", "grade"]
 ROWS = [("2023-09-30", "01001", "payers_total", None, 100)]

@@ -39,7 +39,8 @@ def test_final_rate_trap_83_1_is_fy2021_premiums():
 
 def test_insured_and_non_payers():
     frame = load_reference("national_pension_insured.csv")
-    insured = dict(zip(frame.query("metric == 'insured_type1'")["measured_fy"], frame.query("metric == 'insured_type1'")["value"]))
+    type1 = frame.query("metric == 'insured_type1'")
+    insured = dict(zip(type1["measured_fy"], type1["value"]))
     non_payers = dict(zip(frame.query("metric == 'non_payers'")["measured_fy"], frame.query("metric == 'non_payers'")["value"]))
     assert (insured[2022], insured[2023]) == (1405, 1387)
     assert (non_payers[2022], non_payers[2023]) == (89, 79)

@@ -16,19 +16,23 @@ _MAN = 100_000  # from 10万 up, counts are written in 万
 _ABOUT = 10_000_000  # from 1,000万 up, as 約1,726万件 (the plan's own rounding)
 
 
-def format_count(value: float, unit: str, scale_of: float | None = None) -> str:
+def format_count(value: float, unit: str, scale_of: float | None = None, difference: bool = False) -> str:
     """'26,231事業所' below 10万, '51.0万人' from 10万 up, '約1,726万件' from 1,000万 up.
 
-    `scale_of` writes a difference in the unit of the figure it is a difference of,
-    so that a sentence reads 「49.8万人（1.2万人減少）」, never 「49.8万人（12,000人減少）」.
+    `scale_of` writes a figure in the unit of the largest figure it is shown with (a
+    row of a table), and a difference (`difference=True`) in the unit of the figure it
+    is a difference of, so that a sentence reads 「49.8万人（1.2万人減少）」, never
+    「49.8万人（12,000人減少）」. A difference is never written with 約.
 
     >>> format_count(26231, "事業所"), format_count(510000, "人"), format_count(17_260_000, "件")
     ('26,231事業所', '51.0万人', '約1,726万件')
-    >>> format_count(12000, "人", scale_of=498000)
+    >>> format_count(12000, "人", scale_of=498000, difference=True)
     '1.2万人'
+    >>> format_count(99_125_000, "件", scale_of=106_750_000)
+    '約9,912万件'
     """
-    size = abs(value) if scale_of is None else abs(scale_of)
-    if size >= _ABOUT and scale_of is None:
+    size = abs(value) if scale_of is None else max(abs(scale_of), abs(value))
+    if size >= _ABOUT and not difference:
         return f"約{value / 10_000:,.0f}万{unit}"
     if size >= _MAN:
         return f"{value / 10_000:,.1f}万{unit}"
@@ -88,8 +92,8 @@ def format_change(kpi: Kpi, change: float, scale_of: float | None = None) -> str
     if kpi.unit == "yen":
         return f"{sign}{magnitude / 1e8:,.0f}億円"
     if scale_of is not None and abs(scale_of) >= _MAN:
-        return sign + format_count(magnitude, kpi.unit_label, scale_of=scale_of)
-    return sign + format_count(magnitude, kpi.unit_label)
+        return sign + format_count(magnitude, kpi.unit_label, scale_of=scale_of, difference=True)
+    return sign + format_count(magnitude, kpi.unit_label, difference=True)
 
 
 def format_target(kpi: Kpi, target: float | None) -> str:

@@ -15,8 +15,8 @@ from collections import Counter
 from functools import partial
 
 from helpers.contract import MEASURES
-from helpers.escaping import md
 from helpers.era import fiscal_year_label, in_year_span_label, month_end, month_end_label, month_label
+from helpers.escaping import md
 from helpers.formatting import format_change, format_target, format_value, judged_target
 from helpers.kpi import KpiResult
 

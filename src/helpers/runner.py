@@ -22,17 +22,17 @@ from pathlib import Path
 import nbformat
 
 from helpers import paths
-from helpers.errors import InvalidInput, OutputError, WorkbookError
 from helpers import sections as registry
+from helpers.errors import InvalidInput, OutputError, WorkbookError
 from helpers.execute import notebook_paths, strip_run_metadata
-from helpers.sections import NOTEBOOKS
 from helpers.html_export import export_html, external_resources
 from helpers.plan import load_plan
 from helpers.progress import Progress
-from helpers.workers import stop_on_sigterm, stopping_on_error, worker_init
 from helpers.publish import RunLock, clean_stale, keep_failed, publish, staging_dir
-from helpers.run_record import package_versions, git_commit, snapshot_facts
+from helpers.run_record import git_commit, package_versions, snapshot_facts
+from helpers.sections import NOTEBOOKS
 from helpers.snapshot import check_snapshot, list_snapshots
+from helpers.workers import stop_on_sigterm, stopping_on_error, worker_init
 
 __all__ = ["RunOptions", "Job", "JobResult", "run_reports", "select_sections", "newest_snapshot"]
 

@@ -27,9 +27,9 @@ import yaml
 
 from helpers.contract import MEASURES, NATIONAL_CODE, SCHEMA_VERSION
 from helpers.era import fiscal_year_months, month_end, shift_months
-from helpers.sample_progress import progress_rows
 from helpers.readers import sha256_of
 from helpers.sample_geography import OKINAWA, PREFECTURES, build_areas
+from helpers.sample_progress import progress_rows
 
 __all__ = ["SAMPLE_AS_OF", "SEED", "generate_history", "write_sample", "sample_id"]
 
@@ -243,6 +243,7 @@ def generate_history() -> pd.DataFrame:
     _employee_pension(b, offices, months)
     _consultation(b, offices)
     _records_and_national(b, offices, months)
+    _plan_activities(b, offices)  # last, so the random draws of everything above are unchanged
     frame = b.frame()
     return frame[frame["period"] <= last.isoformat()].reset_index(drop=True)
 
@@ -481,6 +482,39 @@ def _records_and_national(b: _Builder, o: _Offices, months: list[dt.date]) -> No
         monthly = _allocate(appointed[fy], season)
         for k, period in enumerate(fiscal_year_months(fy)):
             b.add(period, "new_pension_liaisons", [monthly[k]], areas=national)
+
+
+def _plan_activities(b: _Builder, o: _Offices) -> None:
+    """The figures the plan's non-KPI items can be counted by (情報提供, オンライン, 働き方).
+    Only 常勤職員数 is published (8,988人, FY2022); the rest is synthetic, of a plausible size."""
+    national = [NATIONAL_CODE]
+    flows = {
+        "hp_page_views": ([1.2, 1.0, 1.1, 1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 1.0, 1.1, 1.2],
+                          {2021: 180_000_000, 2022: 195_000_000, 2023: 210_000_000}),
+        "sns_posts": ([1.0] * 12, {2021: 300, 2022: 360, 2023: 420}),
+        "nenkin_net_logins": ([1.1, 1.0, 1.1, 1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 1.0, 1.1, 1.3],
+                              {2021: 24_000_000, 2022: 28_000_000, 2023: 33_000_000}),
+        "mynaportal_logins": ([1.1, 1.0, 1.1, 1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 1.0, 1.1, 1.3],
+                              {2021: 4_000_000, 2022: 7_000_000, 2023: 11_000_000}),
+        # 算定基礎届の6-7月と年度末に多い
+        "overtime_hours": ([1.0, 0.9, 1.3, 1.3, 0.8, 0.8, 0.8, 0.8, 0.8, 0.9, 1.1, 1.5],
+                           {2021: 1_750_000, 2022: 1_680_000, 2023: 1_600_000}),
+        "leave_days_taken": ([0.6, 1.0, 0.7, 0.9, 1.8, 0.9, 0.8, 0.9, 1.3, 1.1, 0.8, 1.2],
+                             {2021: 118_000, 2022: 124_000, 2023: 130_000}),
+    }
+    staff = {2021: 9_010, 2022: 8_988, 2023: 8_950}
+    for fy in range(FIRST_FY, LAST_FY + 1):
+        for measure, (season, totals) in flows.items():
+            monthly = _allocate(totals[fy], _season(season))
+            for k, period in enumerate(fiscal_year_months(fy)):
+                b.add(period, measure, [monthly[k]], areas=national)
+        for period in fiscal_year_months(fy):
+            b.add(period, "staff", [staff[fy]], areas=national)
+    # 年金事務所の取組: 学校・事業所での説明会は秋に多い
+    _flow(b, o, "seminars_held", [0.6, 0.8, 1.0, 1.0, 0.6, 1.0, 1.4, 1.4, 1.1, 1.0, 0.9, 0.7],
+          {2021: 9_000, 2022: 10_500, 2023: 11_500})
+    _flow(b, o, "clerical_errors", [1.0, 1.0, 1.1, 1.1, 1.0, 1.0, 1.0, 1.0, 0.9, 0.9, 1.0, 1.0],
+          {2021: 1_150, 2022: 1_080, 2023: 1_020})
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:

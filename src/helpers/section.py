@@ -20,9 +20,9 @@ from helpers.escaping import md, md_code
 from helpers.formatting import format_change, format_target, format_value, judged_target
 from helpers.item_progress import ItemProgress, item_progress
 from helpers.kpi import KpiEngine, KpiResult, meets_target
-from helpers.register import Register, load_register
 from helpers.paths import display_path, resolve
 from helpers.plan import Kpi, Plan, load_plan
+from helpers.register import Register, load_register
 from helpers.sections import SCORECARD, SectionSpec
 from helpers.snapshot import Snapshot, load_snapshot
 from helpers.tables import Table, styled
@@ -240,7 +240,8 @@ class SectionReport:
         """The section's KPIs as a styled table, with its footnotes."""
         caption = f"{self.section_name}の指標（{self.scope_name}、{self.as_of_label}現在）"
         return styled(self.kpi_frame(), uuid=f"{self.section_id}-kpis", caption=caption,
-                      status_column="判定", right_align=("実績", "前年同期", "前年同期比"), nowrap=("年度末見込み（幅）", "計画"),
+                      status_column="判定", right_align=("実績", "前年同期", "前年同期比"),
+                      nowrap=("年度末見込み（幅）", "計画"),
                       notes=self.notes())
 
     def kpi_panel(self, kpi: Kpi, result: KpiResult | None = None) -> dict:

@@ -18,8 +18,8 @@ from helpers import paths
 from helpers.contract import LEVEL_LABELS, LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
 from helpers.era import fiscal_year_of, month_end
 from helpers.errors import InvalidInput, Problem, WorkbookError
-from helpers.safe_yaml import UnsafeYaml, load_yaml_file
 from helpers.readers import read_table, row_label_for, sha256_of
+from helpers.safe_yaml import UnsafeYaml, load_yaml_file
 from helpers.schemas import AREAS, MAX_ROWS_PER_RULE, MEASURE_ROWS, PROGRESS, TableSchema, validate_frame
 
 __all__ = [
@@ -367,7 +367,8 @@ def _check_areas(areas: pd.DataFrame, label: str, row) -> list[Problem]:
     levels = dict(zip(areas["area_code"], areas["level"]))
     national = areas[areas["level"] == "national"]
     if len(national) != 1:
-        problems.append(Problem(label, "列「level」", f"national（全国）の行はちょうど1行であること（{len(national)}行あります）"))
+        problems.append(Problem(label, "列「level」",
+                                f"national（全国）の行はちょうど1行であること（{len(national)}行あります）"))
     for i, code, level, parent in zip(areas.index, areas["area_code"], areas["level"], areas["parent_code"]):
         if level not in LEVELS:
             continue

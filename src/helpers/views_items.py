@@ -10,8 +10,8 @@ import pandas as pd
 from IPython.display import Markdown
 
 from helpers import plots
-from helpers.escaping import md
 from helpers.era import month_end_label, month_label
+from helpers.escaping import md
 from helpers.item_progress import ITEM_STATUSES, ItemProgress
 from helpers.register import Milestone
 from helpers.section import SectionReport

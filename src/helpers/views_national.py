@@ -232,7 +232,7 @@ def ex_officio_table(r: SectionReport) -> Table | Markdown:
     ids = [("NP01", "20歳"), ("NP02", "34・44・54歳"), ("NP03", "外国人")]
     frames = [kpi_by_area(r.engine, r.plan.kpi(k), r.scope, level, r.fiscal_year, r.period) for k, _ in ids]
     table = pd.DataFrame({"地域": frames[0]["name_ja"]})
-    for (kpi_id, label), frame in zip(ids, frames):
+    for (_, label), frame in zip(ids, frames):
         table[f"{label}（人）"] = count_cells(frame["value"], frame["parent_code"], suppress=level == "office")
     totals = {f"{label}（人）": f"{r.result(k).value:,.0f}" for k, label in ids}
     table = pd.concat([table, pd.DataFrame([{"地域": f"{r.scope_name}計", **totals}])], ignore_index=True)

@@ -3,17 +3,17 @@ links to the section notebooks (or their HTML reports)."""
 
 from __future__ import annotations
 
-import pandas as pd
 from urllib.parse import quote
 
+import pandas as pd
 from IPython.display import Markdown
 
 from helpers import narrative, plots
 from helpers.contract import NATIONAL_CODE
 from helpers.escaping import md
-from helpers.sections import SCORECARD, SECTIONS
 from helpers.kpi import STATUSES
 from helpers.section import SectionReport
+from helpers.sections import SCORECARD, SECTIONS
 from helpers.tables import Table, styled
 
 __all__ = ["scorecard_table", "executive_summary", "status_chart", "section_links"]
@@ -26,7 +26,8 @@ def scorecard_table(r: SectionReport) -> Table:
     frame.insert(0, "区分", [names[k.section] for k in r.kpis])
     return styled(frame, uuid="scorecard-kpis",
                   caption=f"令和5年度計画の全指標（{r.scope_name}、{r.as_of_label}現在）",
-                  status_column="判定", right_align=("実績", "前年同期", "前年同期比"), nowrap=("年度末見込み（幅）", "計画"), notes=r.notes())
+                  status_column="判定", right_align=("実績", "前年同期", "前年同期比"),
+                  nowrap=("年度末見込み（幅）", "計画"), notes=r.notes())
 
 
 def executive_summary(r: SectionReport) -> Markdown:
@@ -47,7 +48,8 @@ def status_chart(r: SectionReport):
     counts = counts[counts.sum(axis=1) > 0]
     fig, axes = plots.new_figure(width=9.0, height=3.6)
     ax = axes[0][0]
-    colors = {"達成": "#2e7d32", "達成見込み": "#81c784", "要注意": "#f0ad4e", "未達見込み": "#e57373", "未達": "#c0392b", "参考": "#bdbdbd"}
+    colors = {"達成": "#2e7d32", "達成見込み": "#81c784", "要注意": "#f0ad4e", "未達見込み": "#e57373",
+              "未達": "#c0392b", "参考": "#bdbdbd"}
     left = pd.Series(0, index=counts.index)
     for status in STATUSES:
         ax.barh(range(len(counts)), counts[status].to_numpy(), left=left.to_numpy(), color=colors[status],

@@ -6,7 +6,7 @@ SECTION = SectionSpec(
     slug="operations",
     notebook="06_operations",
     title="業務運営・システム・リスク・人事",
-    views="views_items",
+    views="views_activity",
     intro="計画の「(6) 効率的効果的な業務運営」「(7) 外部委託」「(8) 社会保険オンラインシステムの刷新」"
           "「(10) リスク対策」「(11) 情報セキュリティ確保」「(12) 人事・人材育成及び働きやすい職場環境」について、"
           "計画事項の進捗を期日と照らして示し、女性管理職比率を目標と比べる。",
@@ -16,9 +16,14 @@ SECTION = SectionSpec(
         ("md", "## 1. 指標の達成状況"),
         ("code", "report.kpi_table()"),
         ("code", "report.kpi_charts()"),
-        ("md", "## 2. 計画事項の期日\n\n計画に書かれた期日（開始・期限の月）と基準日。色は計画事項の状況を示す。"),
+        ("md", "## 2. 働き方改革と事務処理誤り（実績把握）\n\n時間外勤務・年次休暇（常勤職員1人あたり）と"
+               "事務処理誤りの件数。計画は数の目標を定めていないため、前年同期と比べて示す。"),
+        ("code", "views.work_style_table(report)"),
+        ("code", "views.activity_table(report, views.OPERATIONS)"),
+        ("code", "views.activity_panels(report, views.OPERATIONS)"),
+        ("md", "## 3. 計画事項の期日\n\n計画に書かれた期日（開始・期限の月）と基準日。色は計画事項の状況を示す。"),
         ("code", "items.milestone_timeline(report)"),
-        ("md", "## 3. 計画事項の進捗"),
+        ("md", "## 4. 計画事項の進捗"),
         ("code", "items.items_table(report)"),
     ),
     weight=1.0,
