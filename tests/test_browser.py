@@ -62,6 +62,16 @@ def test_index_page(browser, report):
     assert "令和5年9月末" in text and "年金記録" in text and "合成サンプルデータ" in text
     cells = page.eval_on_selector_all("table.kpis tr", "rows => rows.map(r => r.innerText)")
     assert any("NP04 現年度納付率" in row and "達成見込み" in row for row in cells)
+    # the 進捗管理表 filters in the page itself
+    page.select_option("#f-status", "遅延")
+    shown = page.eval_on_selector_all("#items tr[data-part]", "rows => rows.filter(r => r.style.display !== 'none')"
+                                                                ".map(r => r.dataset.status)")
+    assert shown == ["遅延"]  # R03-01 in the September sample
+    page.select_option("#f-status", "")
+    page.select_option("#f-part", "12")
+    shown = page.eval_on_selector_all("#items tr[data-part]", "rows => rows.filter(r => r.style.display !== 'none')"
+                                                                ".map(r => r.dataset.part)")
+    assert shown == ["12"] * 4
     page.click("a:text-is('年金記録')")
     page.wait_for_load_state("load")
     assert page.url.endswith("04_records.html")

@@ -155,3 +155,32 @@ def test_index_lists_all_twelve_parts_and_filters_offline(tmp_path):
     assert '<a href="05_information_online.html">情報提供・オンラインサービス</a>' in parts
     table = "\n".join(_items_table(register, items, {"NP04": "達成見込み"}, snap.as_of))
     assert table.count('<tr data-part="') == 42 and "workbookFilter" in table and "http" not in table
+
+
+def test_forms_must_add_up_to_the_seven_form_total(tmp_path, capsys):
+    from helpers.contract import FORMS
+
+    rows = [("2023-09-30", "00", "filed_insured", None, 1000), ("2023-09-30", "00", "e_filed_insured", None, 700)]
+    rows += [("2023-09-30", "00", f"filed_{k}", None, 100) for k in FORMS]  # 700, not 1000
+    rows += [("2023-09-30", "00", f"e_filed_{k}", None, 100) for k in FORMS]  # 700: adds up
+    folder = make_snapshot(tmp_path / "snap", rows)
+    assert main(["validate", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert ("期間 2023-09-30、地域 00: 主要7届書の届出被保険者数（filed_insured）が届書別の合計と一致しません"
+            "（1,000 ≠ 内訳の合計 700）") in err
+    assert "e_filed_insured）が届書別" not in err
+
+
+def test_efiling_by_form_is_a_ratio_of_sums():
+    from helpers.views_activity import efiling_by_form
+
+    r = open_section("information_online", snapshot="sample-2023-09-30", plan_file="params/plan_fy2023.yaml",
+                     scope="00", fiscal_year=2023)
+    m = load_snapshot("sample-2023-09-30").measures
+    year = m[(m["period"] >= "2023-04-30") & (m["period"] <= "2023-09-30")]
+    frame = efiling_by_form(r).frame.set_index("届書")
+    for form, key in (("算定基礎届", "santei"), ("主要7届書 計", "insured")):
+        filed = year.loc[year["measure"] == f"filed_{key}", "value"].sum()
+        e = year.loc[year["measure"] == f"e_filed_{key}", "value"].sum()
+        assert frame.loc[form, "電子申請割合"] == f"{100 * e / filed:.1f}%"
+    assert frame.loc["主要7届書 計", "電子申請割合"] == f"{r.result('OL01').value:.1f}%"  # the KPI OL01

@@ -156,6 +156,14 @@ _DEFINITIONS = [
        "当月に提出された主要7届書に記載された被保険者の数。"),
     _m("e_filed_insured", "主要7届書の電子申請被保険者数", "人", "flow", "national",
        "上のうち電子申請によるものの数。", bounded_by="filed_insured"),
+    # 主要7届書の届書別（合計は filed_insured / e_filed_insured に一致する）
+    *[m for key, form in {
+        "acquisition": "資格取得届", "loss": "資格喪失届", "santei": "算定基礎届", "getsuhen": "月額変更届",
+        "bonus": "賞与支払届", "dependents": "被扶養者異動届", "type3": "国民年金第3号被保険者関係届"}.items()
+      for m in (_m(f"filed_{key}", f"{form}の届出被保険者数", "人", "flow", "national",
+                   f"当月に提出された{form}に記載された被保険者の数（主要7届書の内訳）。"),
+                _m(f"e_filed_{key}", f"{form}の電子申請被保険者数", "人", "flow", "national",
+                   f"上のうち電子申請によるもの（{form}）。", bounded_by=f"filed_{key}"))],
     # 計画が数で示す取組（KPI ではなく実績を把握する。計画の(5)(9)(12)）
     _m("hp_page_views", "ホームページの閲覧数", "件", "flow", "national",
        "当月の機構ホームページのページビュー数。"),
@@ -179,6 +187,12 @@ _DEFINITIONS = [
 ]
 
 MEASURES: dict[str, Measure] = {m.name: m for m in _DEFINITIONS}
+# The seven main employer forms (主要7届書, plan P.63-65): measure key -> form name.
+FORMS = {m.name[len("filed_"):]: m.label_ja.removesuffix("の届出被保険者数") for m in _DEFINITIONS
+         if m.name.startswith("filed_") and m.name != "filed_insured"}
+# Breakdowns that must add up to their total, period by period: total -> parts.
+BREAKDOWNS = {"filed_insured": tuple(f"filed_{k}" for k in FORMS),
+              "e_filed_insured": tuple(f"e_filed_{k}" for k in FORMS)}
 
 
 def bounded_pairs() -> list[tuple[str, str]]:

@@ -137,6 +137,7 @@ def _parts_table(register, items: list, pages: dict[str, str]) -> list[str]:
     return rows
 
 
+# Inline, no network; listeners attached here, so the page has no on* attributes.
 _FILTER_SCRIPT = """<script>
 function workbookFilter() {
   var part = document.getElementById('f-part').value, status = document.getElementById('f-status').value;
@@ -145,6 +146,9 @@ function workbookFilter() {
     row.style.display = show ? '' : 'none';
   });
 }
+['f-part', 'f-status'].forEach(function (id) {
+  document.getElementById(id).addEventListener('change', workbookFilter);
+});
 </script>"""
 
 
@@ -158,8 +162,8 @@ def _items_table(register, items: list, kpi_status: dict, as_of) -> list[str]:
     statuses = "".join(f'<option value="{s}">{s}</option>' for s in ITEM_STATUSES)
     rows = [f"<h2>進捗管理表（{month_end_label(as_of)}現在、{len(items)}件）</h2>",
             '<div class="filters">'
-            f'<label>部 <select id="f-part" onchange="workbookFilter()"><option value="">すべて</option>{parts}</select></label>'
-            f'<label>状況 <select id="f-status" onchange="workbookFilter()"><option value="">すべて</option>{statuses}'
+            f'<label>部 <select id="f-part"><option value="">すべて</option>{parts}</select></label>'
+            f'<label>状況 <select id="f-status"><option value="">すべて</option>{statuses}'
             "</select></label></div>",
             '<table id="items">',
             "<tr><th>ID</th><th>計画事項</th><th>頁</th><th>期日</th><th>状況</th><th>取組状況</th><th>指標の判定</th></tr>"]

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from helpers.contract import MEASURES, NATIONAL_CODE, SCHEMA_VERSION
+from helpers.contract import FORMS, MEASURES, NATIONAL_CODE, SCHEMA_VERSION
 from helpers.era import fiscal_year_months, month_end, shift_months
 from helpers.readers import sha256_of
 from helpers.sample_geography import OKINAWA, PREFECTURES, build_areas
@@ -475,6 +475,14 @@ def _records_and_national(b: _Builder, o: _Offices, months: list[dt.date]) -> No
             e = e_first[k] if k < 7 else e_rest[k - 7]
             b.add(period, "filed_insured", [filed[k]], areas=national)
             b.add(period, "e_filed_insured", [e], areas=national)
+            # by form: 算定基礎届 in July, 賞与支払届 in July and December; e-filing is most
+            # common on 算定基礎届 and least on 第3号 (synthetic shares, adding up to the totals)
+            mix = np.array([1.0, 0.9, 6.0 if k == 3 else 0.1, 0.8, 2.5 if k in (3, 8) else 0.3, 0.7, 0.5])
+            forms = _allocate(int(filed[k]), mix)
+            e_forms = _numerators(forms, np.array([1.0, 1.0, 1.15, 1.0, 1.05, 0.85, 0.6]) * e / filed[k], int(e))
+            for key, n, n_e in zip(FORMS, forms, e_forms):
+                b.add(period, f"filed_{key}", [n], areas=national)
+                b.add(period, f"e_filed_{key}", [n_e], areas=national)
     # 新たに委嘱した年金委員: no published figure; synthetic, most appointments in April.
     appointed = {2021: 9_800, 2022: 9_500, 2023: 9_900}
     season = _season([2.2, 1.2, 1.0, 1.0, 0.9, 0.9, 1.0, 0.9, 0.8, 0.8, 0.6, 0.7])

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import paths
-from helpers.contract import LEVEL_LABELS, LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
+from helpers.contract import BREAKDOWNS, LEVEL_LABELS, LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
 from helpers.era import fiscal_year_of, month_end
 from helpers.errors import InvalidInput, Problem, WorkbookError
 from helpers.readers import read_table, row_label_for, sha256_of
@@ -434,7 +434,28 @@ def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict,
 
     problems += _check_premium_years(known, dates.loc[known.index], label, row)
     problems += _check_bounds(known, label, row)
+    problems += _check_breakdowns(known, label)
     return problems
+
+
+def _check_breakdowns(known: pd.DataFrame, label: str) -> list[Problem]:
+    """Where a total and all its parts are given for a period and area, the parts add
+    up to the total (主要7届書 = the seven forms)."""
+    out: list[Problem] = []
+    keys = ["period", "area_code"]
+    for total, parts in BREAKDOWNS.items():
+        whole = known[known["measure"] == total].set_index(keys)["value"]
+        pieces = known[known["measure"].isin(parts)]
+        if whole.empty or pieces.empty:
+            continue
+        complete = pieces.groupby(keys)["measure"].nunique() == len(parts)
+        summed = pieces.groupby(keys)["value"].sum()[complete]
+        joined = pd.concat([whole.rename("total"), summed.rename("parts")], axis=1, join="inner")
+        bad = joined[joined["total"] != joined["parts"]]
+        rule = f"{MEASURES[total].label_ja}（{total}）が届書別の合計と一致しません"
+        out += _limited([Problem(label, f"期間 {p}、地域 {a}", f"{rule}（{t:,.0f} ≠ 内訳の合計 {s:,.0f}）")
+                         for (p, a), t, s in zip(bad.index, bad["total"], bad["parts"])], label, rule)
+    return out
 
 
 def _check_progress(progress: pd.DataFrame, manifest: dict, label: str, row) -> list[Problem]:

@@ -11,13 +11,14 @@ import pandas as pd
 from IPython.display import Markdown
 
 from helpers import plots
-from helpers.contract import MEASURES, NATIONAL_CODE
+from helpers.contract import FORMS, MEASURES, NATIONAL_CODE
 from helpers.era import fiscal_year_label, month_end, shift_months
 from helpers.formatting import format_count
 from helpers.section import SectionReport
 from helpers.tables import Table, styled
 
-__all__ = ["INFORMATION", "OPERATIONS", "activity_table", "activity_panels", "work_style_table"]
+__all__ = ["INFORMATION", "OPERATIONS", "activity_table", "activity_panels", "work_style_table",
+           "efiling_by_form"]
 
 INFORMATION = ("hp_page_views", "sns_posts", "seminars_held", "nenkin_net_logins", "mynaportal_logins")
 OPERATIONS = ("overtime_hours", "leave_days_taken", "clerical_errors")
@@ -86,6 +87,32 @@ def activity_panels(r: SectionReport, measures: tuple[str, ...]):
     if not panels:
         return plots.no_data("取組の実績")
     return plots.kpi_panels(panels, ncols=2 if len(panels) > 1 else 1)
+
+
+def efiling_by_form(r: SectionReport) -> Table | Markdown:
+    """電子申請割合（被保険者ベース）by form, April to the 基準日, against the same period
+    a year earlier: the ratio of summed e-filed persons to summed filed persons (全国)."""
+    rows = []
+    prior = shift_months(r.period, -12)
+    for key, form in [*FORMS.items(), ("insured", "主要7届書 計")]:
+        values = []
+        for year, period in ((r.fiscal_year, r.period), (r.fiscal_year - 1, prior)):
+            filed = r.engine.measure_value(f"filed_{key}", NATIONAL_CODE, year, period)
+            e = r.engine.measure_value(f"e_filed_{key}", NATIONAL_CODE, year, period)
+            values.append((filed, e, math.nan if math.isnan(filed) or filed == 0 else 100 * e / filed))
+        (filed, e, rate), (_, _, last) = values
+        if math.isnan(filed):
+            continue
+        # one unit down the column (万人, one decimal), the total included
+        rows.append({"届書": form, "届出被保険者数": f"{filed / 10_000:,.1f}万人", "うち電子申請": f"{e / 10_000:,.1f}万人",
+                     "電子申請割合": "—" if math.isnan(rate) else f"{rate:.1f}%",
+                     "前年同期": "—" if math.isnan(last) else f"{last:.1f}%",
+                     "前年同期比": "—" if math.isnan(rate) or math.isnan(last) else f"{rate - last:+.1f}ポイント"})
+    if not rows:
+        return Markdown("この期間の届書別のデータはない。")
+    frame = pd.DataFrame(rows)
+    return styled(frame, uuid="ol-forms", caption=f"主要7届書の電子申請割合（被保険者ベース、全国、{_span(r)}累計）",
+                  right_align=tuple(frame.columns[1:]))
 
 
 def work_style_table(r: SectionReport) -> Table | Markdown:
