@@ -65,6 +65,10 @@ def test_full_run_publishes_offline_reports(project):
         cells = _cells_of_row(scorecard, kpi_id)
         assert format_value(result.kpi, result.value) in cells, (kpi_id, cells)
         assert result.status in cells
+    assert f'<a href="{SNAPSHOT}.xlsx">' in index  # the Excel workbook beside the HTML
+    from openpyxl import load_workbook
+
+    assert load_workbook(report / f"{SNAPSHOT}.xlsx").sheetnames[0] == "スコアカード"
     record = json.loads((report / "run.json").read_text(encoding="utf-8"))
     assert record["snapshot"]["tables"]["measures"]["sha256"] == load_snapshot(SNAPSHOT).manifest["tables"]["measures"]["sha256"]
     assert [n["outcome"] for n in record["notebooks"]] == ["ok"] * len(names)

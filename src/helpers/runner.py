@@ -162,6 +162,18 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
     return jobs
 
 
+def _write_excel(staging: Path, name: str, ref: str, options: RunOptions, notebooks: list[str], snapshot) -> str:
+    """The report's scope as an Excel workbook beside its HTML: the scorecard and each
+    section that ran (for a fan-out, the scope's own figures; each area has its pages)."""
+    from helpers.excel import write_report_workbook
+    from helpers.section import open_section
+
+    reports = [open_section(registry.by_notebook(nb).slug, snapshot=ref, plan_file=options.plan_file,
+                            scope=options.scope, fiscal_year=snapshot.fiscal_year) for nb in notebooks]
+    reports.sort(key=lambda r: r.section_id != "scorecard")
+    return write_report_workbook(staging / f"{name}.xlsx", reports).name
+
+
 def _plan_items(snapshot, plan) -> dict:
     """The register and every 計画事項 at the snapshot's 基準日, for the index (none when
     the snapshot's year is not the plan's)."""
@@ -378,9 +390,10 @@ def run_reports(options: RunOptions, stream=None) -> int:
                                    "error": r.error} for r in results],
                     "exit_code": 1 if failed else 0,
                 }
+                workbook_file = _write_excel(staging, name, ref, options, sections, snapshot)
                 (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
                 write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
-                            each=options.each, **_plan_items(snapshot, plan))
+                            each=options.each, excel=workbook_file, **_plan_items(snapshot, plan))
                 if failed:
                     where = keep_failed(staging, out, name)
                     print(f"失敗した区分があります（{len(failed)} 件）。公開中のレポートはそのままです。"

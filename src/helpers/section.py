@@ -361,6 +361,7 @@ class SectionReport:
                     "section": r.kpi.section,
                     "value_text": str(shown.at[r.kpi.id, "実績"]),
                     "target_text": judged_target(r),
+                    "period": r.period.isoformat(),  # a closed year's 納付率 is final at the end of April
                     "value": None if math.isnan(r.value) else round(r.value, 6),
                     "prior_value": None if math.isnan(r.prior_value) else round(r.prior_value, 6),
                     "status": r.status,

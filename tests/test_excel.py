@@ -1,0 +1,90 @@
+"""The Excel workbook analysts pass on: read back with openpyxl, its numbers are the
+engine's as numbers with formats, every sheet says its 基準日 and source, the header is
+frozen, statuses are coloured, and text from data never becomes a formula."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+import pytest
+from openpyxl import load_workbook
+
+from helpers.excel import SCORECARD_COLUMNS, write_report_workbook
+from helpers.kpi import KpiEngine
+from helpers.plan import load_plan
+from helpers.section import open_section
+from helpers.sections import SECTIONS
+from helpers.snapshot import load_snapshot
+
+PLAN = "params/plan_fy2023.yaml"
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    reports = [open_section(s.slug, snapshot="sample-2023-09-30", plan_file=PLAN, scope="00", fiscal_year=2023)
+               for s in SECTIONS]
+    path = write_report_workbook(tmp_path_factory.mktemp("xlsx") / "report.xlsx", reports)
+    return load_workbook(path)
+
+
+def _rows(ws) -> dict[str, dict]:
+    header = [c.value for c in ws[4]]
+    out = {}
+    for row in ws.iter_rows(min_row=5):
+        if row[1].value is None or not str(row[1].value)[:2].isalpha():
+            break
+        out[row[1].value] = {h: c for h, c in zip(header, row)}
+    return out
+
+
+def test_scorecard_sheet_in_the_report_layout(book):
+    assert book.sheetnames[0] == "スコアカード" and len(book.sheetnames) == len(SECTIONS)
+    ws = book["スコアカード"]
+    assert tuple(c.value for c in ws[4]) == SCORECARD_COLUMNS
+    assert ws.freeze_panes == "A5"
+    engine = KpiEngine(load_snapshot("sample-2023-09-30"), load_plan())
+    rows = _rows(ws)
+    assert len(rows) == 31
+    np04 = engine.evaluate("NP04")
+    cell = rows["NP04"]["実績"]
+    assert cell.data_type == "n" and cell.value == pytest.approx(np04.value / 100) and cell.number_format == "0.0%"
+    assert rows["NP04"]["差"].value == pytest.approx(np04.change) and "ポイント" in rows["NP04"]["差"].number_format
+    assert rows["NP01"]["実績"].value == engine.evaluate("NP01").value and rows["NP01"]["実績"].number_format == "#,##0"
+    assert rows["RC02"]["実績"].number_format == "0.00%"
+    status = rows["NP07"]["判定"]
+    assert status.value == "要注意" and status.fill.fgColor.rgb.endswith("FFF3CD")
+    assert rows["NP07"]["目標"].value == "前年同期（12.5ポイント）を下回る"
+
+
+def test_every_sheet_states_its_date_and_source(book):
+    for ws in book.worksheets:
+        assert "基準日: 令和5年9月末" in ws["A2"].value and "出所: sample" in ws["A2"].value, ws.title
+        # fitted: the 指標 column is as wide as its longest name (a Japanese character is two)
+        names = [c.value for c in ws["C"][4:] if isinstance(c.value, str)]
+        wide = max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in n) for n in names)
+        assert ws.column_dimensions["C"].width >= min(60, wide), ws.title
+
+
+def test_no_number_is_written_as_text(book):
+    for ws in book.worksheets:
+        for row in _rows(ws).values():
+            for name in ("実績", "前年同期", "差", "年度末見込み"):
+                value = row[name].value
+                assert value is None or value == "全国値のみ" or isinstance(value, (int, float)), (ws.title, name)
+                if isinstance(value, float):
+                    assert not math.isnan(value)
+
+
+def test_text_from_data_is_never_a_formula(tmp_path):
+    from openpyxl import Workbook
+
+    from helpers.excel import _put
+
+    wb = Workbook()
+    for i, text in enumerate(["=1+1", "+81-3-1234", "-2", "@SUM(A1)", "=HYPERLINK(\"http://x\")"], start=1):
+        _put(wb.active.cell(row=i, column=1), text)
+    wb.save(tmp_path / "t.xlsx")
+    back = load_workbook(tmp_path / "t.xlsx").active
+    assert [back.cell(row=i, column=1).data_type for i in range(1, 6)] == ["s"] * 5
+    assert back["A1"].value == "=1+1"
