@@ -70,8 +70,8 @@ def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each
         f"<tr><th>実行</th><td>{date_label(started.date())} {started:%H:%M:%S}開始、所要 {record['wall_seconds']:.1f}秒、"
         f"{len(results)} 件（失敗 {len(failed)} 件）</td></tr>",
         '<tr><th>実行記録</th><td><a href="run.json">run.json</a></td></tr>',
-        *([f'<tr><th>Excel</th><td><a href="{escape(excel)}">{escape(excel)}</a>（スコアカードと各区分の指標・計画事項）</td></tr>']
-          if excel else []),
+        *([f'<tr><th>Excel</th><td><a href="{escape(excel)}">{escape(excel)}</a>'
+           "（スコアカードと各区分の指標・計画事項）</td></tr>"] if excel else []),
         "</table>",
     ]
     if snapshot.is_sample:
