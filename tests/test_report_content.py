@@ -215,3 +215,22 @@ def test_narrative_figures_are_the_results_figures():
     for period, value in low:
         month = pd.Timestamp(period)
         assert f"令和{month.year - 2018}年{month.month}月（{value:.1f}%）" in text
+
+
+# --- views take their rates from one rule ------------------------------------------
+
+def test_view_tables_use_ratios_of_summed_counts():
+    from helpers.views_employee import collection_table
+    from helpers.views_national import enforcement_table
+
+    m = load_snapshot(SEPT).measures
+    year = m[(m["period"] >= "2023-04-30") & (m["period"] <= "2023-09-30")]
+    total = {name: year.loc[year["measure"] == name, "value"].sum() for name in ("final_notices", "demands", "seizures")}
+    row = enforcement_table(report("national_pension")).frame.iloc[-1]
+    assert row["督促率"] == f"{100 * total['demands'] / total['final_notices']:.1f}%"
+    assert row["差押率"] == f"{100 * total['seizures'] / total['demands']:.1f}%"
+    sept = m[m["period"] == "2023-09-30"]  # 収納率: the year-to-date amounts at the month end
+    frame = collection_table(report("employee_pension")).frame
+    collected = sept.loc[sept["measure"] == "ep_collected", "value"].sum()
+    assessed = sept.loc[sept["measure"] == "ep_assessed", "value"].sum()
+    assert f"{100 * collected / assessed:.1f}%" in frame.to_string()

@@ -11,6 +11,7 @@ import pandas as pd
 
 from helpers.contract import LEVELS
 from helpers.era import fiscal_year_label, month_end, shift_months
+from helpers.formatting import ratio
 from helpers.kpi import KpiEngine
 from helpers.plan import Kpi
 
@@ -46,7 +47,7 @@ def kpi_by_area(engine: KpiEngine, kpi: Kpi, scope: str, level: str, fiscal_year
         n = float(num.reindex(offices).sum(min_count=1))
         d = float(den.reindex(offices).sum(min_count=1)) if den is not None else math.nan
         if kpi.aggregation == "ratio_of_sums":
-            value = (100.0 if kpi.is_rate else 1.0) * n / d if d else math.nan
+            value = ratio(n, d, scale=100.0 if kpi.is_rate else 1.0)
         else:
             value = n
         rows.append((code, name, parent, n, d, value))
@@ -94,10 +95,7 @@ def single_month(engine: KpiEngine, kpi: Kpi, area: str, fiscal_year: int, perio
     numerator = month(kpi.numerator)
     if kpi.aggregation != "ratio_of_sums":
         return numerator
-    denominator = month(kpi.denominator)
-    if not denominator or math.isnan(denominator):
-        return math.nan
-    return (100.0 if kpi.is_rate else 1.0) * numerator / denominator
+    return ratio(numerator, month(kpi.denominator), scale=100.0 if kpi.is_rate else 1.0)
 
 
 MONTH_LABELS = [f"{(3 + k) % 12 + 1}月末" for k in range(12)]  # 4月末 … 3月末

@@ -16,7 +16,13 @@ from helpers.contract import LEVEL_LABELS, LEVELS, NATIONAL_CODE
 from helpers.era import fiscal_year_label, month_end_label
 from helpers.errors import WorkbookError
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
+
+
+def _sections():
+    from helpers.sections import SECTIONS
+
+    return SECTIONS
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -67,12 +73,24 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_kpis(args: argparse.Namespace) -> int:
+    from helpers import sections
+    from helpers.quick_checks import check_scope, newest_snapshot
+
+    section = None
+    if args.section:  # refused as `run` refuses it, before anything is loaded
+        spec = sections.find(args.section)
+        if spec is None or spec.slug == sections.SCORECARD:
+            raise WorkbookError(f"区分「{args.section}」はありません。使える区分: "
+                                f"{', '.join(s.slug for s in sections.SECTIONS if s.slug != sections.SCORECARD)}")
+        section = spec
+    ref = args.snapshot or newest_snapshot(sys.stderr)  # the same default as `workbook run`
+    args.area = check_scope(ref, args.area)
     from helpers.formatting import format_change, format_target, format_value
     from helpers.kpi import KpiEngine
     from helpers.plan import load_plan
-    from helpers.snapshot import DEFAULT_SNAPSHOT, load_snapshot
+    from helpers.snapshot import load_snapshot
 
-    snapshot = load_snapshot(args.snapshot or DEFAULT_SNAPSHOT)
+    snapshot = load_snapshot(ref)
     plan = load_plan(args.plan)
     area = snapshot.area(args.area)
     engine = KpiEngine(snapshot, plan)
@@ -82,7 +100,8 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
           f"{fiscal_year_label(fiscal_year)}、{month_end_label(snapshot.as_of)}現在")
     header = ("ID", "指標", "実績", "前年同期比", "目標", "判定", "年度末見込み（幅）")
     rows = [header]
-    for r in engine.scorecard(args.area, fiscal_year, args.section):
+    kpis = [k for k in plan.kpis if section is None or k.section in section.kpi_sections]
+    for r in (engine.evaluate(k, area["area_code"], fiscal_year) for k in kpis):
         projection = ""
         if r.projection:
             p = r.projection
@@ -105,41 +124,79 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from helpers import sections
+    from helpers.quick_checks import check_scope, newest_snapshot
+
+    # answered at once, before the libraries of the run load
+    for name in args.sections or []:
+        if sections.find(name) is None:
+            raise WorkbookError(f"区分「{name}」はありません。使える区分: {', '.join(s.slug for s in sections.SECTIONS)}")
+    args.snapshot = args.snapshot or newest_snapshot(sys.stderr)
+    args.scope = check_scope(args.snapshot, args.scope)
     from helpers.runner import RunOptions, run_reports
 
     options = RunOptions(snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each,
                          jobs=args.jobs, out=args.out, plan_file=args.plan, engine=args.engine,
-                         keep_notebooks=args.keep_notebooks)
+                         keep_notebooks=args.keep_notebooks, fiscal_year=args.fiscal_year)
     return run_reports(options)
+
+
+class _JapaneseHelp(argparse.HelpFormatter):
+    """argparse's help with Japanese headings ('使い方:' for 'usage:')."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="使い方: " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose help is Japanese throughout, headings included."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _JapaneseHelp)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "引数"
+        self._optionals.title = "オプション"
+        self.add_argument("-h", "--help", action="help", help="このヘルプを表示して終わる")
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"エラー: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs test)."""
-    parser = argparse.ArgumentParser(
-        prog="workbook", description="日本年金機構 令和5年度計画 進捗ワークブック")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="workbook", description="日本年金機構 令和5年度計画 進捗ワークブック")
+    sub = parser.add_subparsers(dest="command", required=True, title="コマンド", metavar="コマンド",
+                                parser_class=_Parser)
 
-    validate = sub.add_parser("validate", help="スナップショットを契約に照らして検査する（何も書き換えない）")
+    def add(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text)
+
+    validate = add("validate", "スナップショットを契約に照らして検査する（何も書き換えない）")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="スナップショットのフォルダまたは ID")
     validate.set_defaults(func=_cmd_validate)
 
-    sample = sub.add_parser("sample", help="合成サンプルのスナップショット2つを書き出す")
+    sample = add("sample", "合成サンプルのスナップショット2つを書き出す")
     sample.add_argument("--out", help="書き出し先（既定: data/snapshots）")
     sample.set_defaults(func=_cmd_sample)
 
-    kpis = sub.add_parser("kpis", help="全 KPI の実績・前年同期比・判定を表示する")
-    kpis.add_argument("--snapshot", help="スナップショットの ID またはフォルダ（既定: 年度途中のサンプル）")
+    kpis = add("kpis", "全 KPI の実績・前年同期比・判定を表示する")
+    kpis.add_argument("--snapshot", help="スナップショットの ID またはフォルダ（既定: 基準日が最も新しいもの。run と同じ）")
     kpis.add_argument("--plan", default="params/plan_fy2023.yaml", help="計画ファイル")
-    kpis.add_argument("--area", default=NATIONAL_CODE, help="地域コード（既定: 00 = 全国）")
+    kpis.add_argument("--area", default=NATIONAL_CODE,
+                      help="地域コード（既定: 00 = 全国。4 は 04、r8 は R8、全角数字も可）")
     kpis.add_argument("--fiscal-year", type=int, help="年度（西暦、既定: スナップショットの年度）")
-    kpis.add_argument("--section", help="区分（national_pension など）")
+    kpis.add_argument("--section", help=f"区分（{', '.join(s.slug for s in _sections() if s.slug != 'scorecard')}）")
     kpis.set_defaults(func=_cmd_kpis)
 
-    run = sub.add_parser("run", help="全区分を実行し、オフラインで読める HTML レポートを公開する")
+    run = add("run", "全区分を実行し、オフラインで読める HTML レポートと Excel のブックを公開する")
     run.add_argument("--snapshot", help="スナップショットの ID またはフォルダ（既定: 基準日が最も新しいもの）")
-    run.add_argument("--sections", nargs="+", metavar="SECTION",
-                     help="区分（national_pension、01 など。既定: すべて）")
-    run.add_argument("--scope", default=NATIONAL_CODE, help="地域コード（既定: 00 = 全国）")
+    run.add_argument("--sections", nargs="+", metavar="区分",
+                     help=f"区分（{', '.join(s.slug for s in _sections())}。番号 01 や 1 でもよい。既定: すべて）")
+    run.add_argument("--scope", default=NATIONAL_CODE,
+                     help="地域コード（既定: 00 = 全国。4 は 04、r8 は R8、全角数字も可）")
+    run.add_argument("--fiscal-year", type=int, help="年度（西暦の開始年。既定: スナップショットの年度）")
     run.add_argument("--each", choices=["region", "prefecture", "office"],
                      help="範囲内の地域ごとにレポートを作る（region / prefecture / office）")
     run.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU のコア数）")
@@ -151,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="実行済みのノートブック（.ipynb）をすべて残す（既定: 失敗したものだけ）")
     run.set_defaults(func=_cmd_run)
 
-    notebooks = sub.add_parser("notebooks", help="notebooks/ のノートブックを既定のパラメータで実行し直して保存する")
+    notebooks = add("notebooks", "notebooks/ のノートブックを既定のパラメータで実行し直して保存する")
     notebooks.add_argument("names", nargs="*", help="ノートブック名（例: 01_national_pension。既定: すべて）")
     notebooks.set_defaults(func=_cmd_notebooks)
     return parser

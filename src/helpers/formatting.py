@@ -9,7 +9,7 @@ import math
 from helpers.plan import TARGET_RULES, Kpi
 
 __all__ = ["format_value", "format_change", "format_target", "format_count", "judged_target",
-           "plan_number"]
+           "plan_number", "format_ratio", "ratio"]
 
 _DASH = "—"
 _MAN = 100_000  # from 10万 up, counts are written in 万
@@ -37,6 +37,28 @@ def format_count(value: float, unit: str, scale_of: float | None = None, differe
     if size >= _MAN:
         return f"{value / 10_000:,.1f}万{unit}"
     return f"{value:,.0f}{unit}"
+
+
+def ratio(numerator: float, denominator: float, scale: float = 100.0) -> float:
+    """The one rate rule for views: summed numerator over summed denominator (never a
+    mean of rates), NaN when there is no denominator.
+
+    >>> ratio(125, 160), ratio(1, 0)
+    (78.125, nan)
+    """
+    if denominator is None or math.isnan(denominator) or denominator == 0 or math.isnan(numerator):
+        return math.nan
+    return scale * numerator / denominator
+
+
+def format_ratio(numerator: float, denominator: float, digits: int = 1) -> str:
+    """A rate of summed counts as table text: '78.1%', '—' without a denominator.
+
+    >>> format_ratio(125, 160), format_ratio(3, 0)
+    ('78.1%', '—')
+    """
+    value = ratio(numerator, denominator)
+    return _DASH if math.isnan(value) else f"{value:.{digits}f}%"
 
 
 def plan_number(value: float, digits: int) -> str:

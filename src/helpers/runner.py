@@ -29,9 +29,10 @@ from helpers.html_export import export_html, external_resources
 from helpers.plan import load_plan
 from helpers.progress import Progress
 from helpers.publish import RunLock, clean_stale, keep_failed, publish, staging_dir
+from helpers.quick_checks import check_scope, newest_snapshot
 from helpers.run_record import git_commit, package_versions, snapshot_facts
 from helpers.sections import NOTEBOOKS
-from helpers.snapshot import check_snapshot, list_snapshots
+from helpers.snapshot import check_snapshot
 from helpers.workers import stop_on_sigterm, stopping_on_error, worker_init
 
 __all__ = ["RunOptions", "Job", "JobResult", "run_reports", "select_sections", "newest_snapshot"]
@@ -52,6 +53,7 @@ class RunOptions:
     plan_file: str = "params/plan_fy2023.yaml"
     engine: str = "inprocess"  # or "kernel": a fresh Jupyter kernel per notebook
     keep_notebooks: bool = False  # keep every executed .ipynb, not only failed ones
+    fiscal_year: int | None = None  # None: the snapshot's year
 
 
 @dataclass
@@ -83,45 +85,6 @@ class JobResult:
     record: dict | None = None
 
 
-def newest_snapshot(stream=None) -> str:
-    """The snapshot under data/snapshots/ with the latest as-of date.
-
-    A folder whose manifest cannot be read (malformed, hostile, no date) is skipped and
-    named on `stream`: one bad folder must not stop the scheduled run of the others.
-    """
-    best = None
-    for sid in list_snapshots():
-        as_of, reason = _manifest_as_of(paths.snapshots_dir() / sid / "manifest.yaml")
-        if as_of is None:
-            if stream is not None:
-                print(f"注意: data/snapshots/{sid} を飛ばしました（manifest.yaml: {reason}）", file=stream)
-            continue
-        key = (as_of.isoformat(), sid)
-        best = max(best, key) if best else key
-    if best is None:
-        raise WorkbookError("data/snapshots/ に読めるスナップショットがありません。")
-    return best[1]
-
-
-def _manifest_as_of(path: Path) -> tuple[dt.date | None, str]:
-    """A manifest's as-of date, or None and the reason it cannot be used."""
-    from helpers.safe_yaml import UnsafeYaml, load_yaml_file
-    from helpers.snapshot import MAX_MANIFEST_BYTES
-
-    try:
-        manifest = load_yaml_file(path, MAX_MANIFEST_BYTES)
-    except (UnsafeYaml, OSError) as err:
-        return None, str(err)
-    value = manifest.get("as_of") if isinstance(manifest, dict) else None
-    try:
-        as_of = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None, "基準日（as_of）が読めません"
-    if as_of > dt.date.today():
-        return None, f"基準日（as_of）{as_of} が未来の日付です"
-    return as_of, ""
-
-
 def select_sections(names: list[str] | None) -> list[str]:
     """Notebook stems for section names ('national_pension', '01', '1', '01_national_pension')."""
     if not names:
@@ -144,7 +107,7 @@ def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
 
 
 def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snapshot_ref: str,
-              plan_file: str = "params/plan_fy2023.yaml") -> list[Job]:
+              plan_file: str = "params/plan_fy2023.yaml", fiscal_year: int | None = None) -> list[Job]:
     """The notebooks to run: every section for the scope and, in a fan-out, for each
     area of a level inside it (in a folder named by its code)."""
     area = snapshot.area(scope)
@@ -156,7 +119,7 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
     for code, name, folder in targets:
         for notebook in sections:
             params = {"snapshot": snapshot_ref, "plan_file": plan_file, "scope": code,
-                      "fiscal_year": snapshot.fiscal_year}
+                      "fiscal_year": fiscal_year or snapshot.fiscal_year}
             params.update(registry.by_notebook(notebook).batch_parameters)
             jobs.append(Job(notebook, code, name, folder, params))
     return jobs
@@ -169,7 +132,8 @@ def _write_excel(staging: Path, name: str, ref: str, options: RunOptions, notebo
     from helpers.section import open_section
 
     reports = [open_section(registry.by_notebook(nb).slug, snapshot=ref, plan_file=options.plan_file,
-                            scope=options.scope, fiscal_year=snapshot.fiscal_year) for nb in notebooks]
+                            scope=options.scope, fiscal_year=options.fiscal_year or snapshot.fiscal_year)
+               for nb in notebooks]
     reports.sort(key=lambda r: r.section_id != "scorecard")
     return write_report_workbook(staging / f"{name}.xlsx", reports).name
 
@@ -342,22 +306,30 @@ def run_reports(options: RunOptions, stream=None) -> int:
     started = dt.datetime.now().astimezone()
     clock = time.perf_counter()
     snapshot_ref = options.snapshot or newest_snapshot(stream)
+    sections = select_sections(options.sections)  # a wrong section or scope is answered at once,
+    options.scope = check_scope(snapshot_ref, options.scope)  # before the whole snapshot is checked
     check = check_snapshot(snapshot_ref)
     if not check.ok:
         raise InvalidInput(f"スナップショット {paths.display_path(check.path)} は契約を満たしていないため、"
                            f"実行しません（{len(check.problems)} 件）:", check.problems)
     snapshot = check.snapshot
     plan = load_plan(options.plan_file)
-    sections = select_sections(options.sections)
     if options.each and options.each not in EACH_LEVELS:
         raise WorkbookError(f"--each には {', '.join(EACH_LEVELS)} のいずれかを指定してください。")
     snapshot.area(options.scope)  # unknown scope: refused before anything runs
     ref = snapshot.id if (paths.snapshots_dir() / snapshot.id).resolve() == check.path.resolve() else str(check.path)
-    jobs = plan_jobs(snapshot, sections, options.scope, options.each, ref, options.plan_file)
+    fiscal_year = options.fiscal_year or snapshot.fiscal_year
+    first = int(snapshot.manifest["first_fiscal_year"])
+    if not first <= fiscal_year <= snapshot.fiscal_year:
+        raise WorkbookError(f"--fiscal-year {fiscal_year} はこのスナップショットにありません（{first}～"
+                            f"{snapshot.fiscal_year}。令和5年度は 2023 と書きます）。")
+    jobs = plan_jobs(snapshot, sections, options.scope, options.each, ref, options.plan_file, fiscal_year)
     link_pages(jobs, snapshot, plan)
     jobs_n = options.jobs or os.cpu_count() or 1
     out = paths.resolve(options.out)
     name = report_name(snapshot.id, options.scope, options.each)
+    if fiscal_year != snapshot.fiscal_year:  # a report on an earlier year never replaces this year's
+        name += f"_fy{fiscal_year}"
     sources = {p.stem: p for p in notebook_paths()}
 
     try:
@@ -377,7 +349,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
                 record = {
                     "snapshot": snapshot_facts(snapshot),
                     "parameters": {"snapshot": ref, "sections": sections, "scope": options.scope,
-                                   "each": options.each, "jobs": jobs_n, "fiscal_year": snapshot.fiscal_year,
+                                   "each": options.each, "jobs": jobs_n, "fiscal_year": fiscal_year,
                                    "plan_file": options.plan_file},
                     "started_at": started.isoformat(timespec="seconds"),
                     "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),

@@ -33,8 +33,8 @@ __all__ = [
     "list_snapshots",
 ]
 
-MANIFEST = "manifest.yaml"
-MAX_MANIFEST_BYTES = 64 * 1024
+from helpers.quick_checks import MANIFEST, MAX_MANIFEST_BYTES, area_message, normalize_area_code  # noqa: E402
+
 SNAPSHOT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 TABLE_FILE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 DEFAULT_SNAPSHOT = "sample-2023-09-30"
@@ -93,7 +93,9 @@ class Snapshot:
         return self.source == "sample"
 
     def area(self, code: str) -> pd.Series:
-        """The area row of a code; `WorkbookError` naming close matches when unknown."""
+        """The area row of a code (typed the ways `normalize_area_code` accepts);
+        `WorkbookError` naming the closest codes first when unknown."""
+        code = normalize_area_code(code, set(self.areas["area_code"]))
         hit = self.areas[self.areas["area_code"] == code]
         if hit.empty:
             raise WorkbookError(unknown_area_message(code, self.areas))
@@ -157,17 +159,7 @@ class SnapshotCheck:
 
 def unknown_area_message(code: str, areas: pd.DataFrame) -> str:
     """'no such area' with the nearest codes and names first."""
-    import difflib
-
-    names = dict(zip(areas["area_code"], areas["name_ja"]))
-    by_name = {n: c for c, n in names.items()}
-    close = difflib.get_close_matches(code, list(names) + list(by_name), n=5, cutoff=0.5)
-    picks = [c if c in names else by_name[c] for c in close]
-    picks = list(dict.fromkeys(picks))
-    hint = "、".join(f"{c}（{names[c]}）" for c in picks) if picks else ""
-    examples = "00（全国）、47（沖縄県）、R8（九州・沖縄）など"
-    tail = f"近いもの: {hint}" if hint else f"例: {examples}"
-    return f"地域コード「{code}」はこのスナップショットにありません。{tail}"
+    return area_message(code, dict(zip(areas["area_code"], areas["name_ja"])))
 
 
 def list_snapshots() -> list[str]:

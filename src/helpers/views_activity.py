@@ -13,7 +13,7 @@ from IPython.display import Markdown
 from helpers import plots
 from helpers.contract import FORMS, MEASURES, NATIONAL_CODE
 from helpers.era import fiscal_year_label, month_end, shift_months
-from helpers.formatting import format_count
+from helpers.formatting import format_count, ratio
 from helpers.section import SectionReport
 from helpers.tables import Table, styled
 
@@ -47,7 +47,8 @@ def activity_table(r: SectionReport, measures: tuple[str, ...]) -> Table | Markd
         last = _to_date(r, name, r.fiscal_year - 1, prior_period)
         if math.isnan(this):
             continue
-        change = "—" if math.isnan(last) or last == 0 else f"{100 * (this - last) / last:+.1f}%"
+        growth = ratio(this - last, last)
+        change = "—" if math.isnan(growth) else f"{growth:+.1f}%"
         where = "全国" if _area(r, name) == NATIONAL_CODE and r.scope != NATIONAL_CODE else r.scope_name
         scale = this if math.isnan(last) else max(this, last)
         rows.append({"項目": spec.label_ja, "範囲": where, f"実績（{_span(r)}）": format_count(this, spec.unit, scale_of=scale),
@@ -99,7 +100,7 @@ def efiling_by_form(r: SectionReport) -> Table | Markdown:
         for year, period in ((r.fiscal_year, r.period), (r.fiscal_year - 1, prior)):
             filed = r.engine.measure_value(f"filed_{key}", NATIONAL_CODE, year, period)
             e = r.engine.measure_value(f"e_filed_{key}", NATIONAL_CODE, year, period)
-            values.append((filed, e, math.nan if math.isnan(filed) or filed == 0 else 100 * e / filed))
+            values.append((filed, e, ratio(e, filed)))
         (filed, e, rate), (_, _, last) = values
         if math.isnan(filed):
             continue
@@ -128,8 +129,8 @@ def work_style_table(r: SectionReport) -> Table | Markdown:
         months = (period.year - year) * 12 + period.month - 3
         rows.append({"年度": f"{fiscal_year_label(year)}（4月～{period.month}月）",
                      "常勤職員数": f"{staff:,.0f}人",
-                     "時間外勤務（1人1か月あたり）": f"{hours / staff / months:.1f}時間",
-                     "年次休暇の取得（1人あたり累計）": f"{days / staff:.1f}日"})
+                     "時間外勤務（1人1か月あたり）": f"{ratio(hours, staff * months, scale=1.0):.1f}時間",
+                     "年次休暇の取得（1人あたり累計）": f"{ratio(days, staff, scale=1.0):.1f}日"})
     if not rows:
         return Markdown("この期間の職員のデータはない。")
     frame = pd.DataFrame(rows)

@@ -8,6 +8,7 @@ from IPython.display import Markdown
 from helpers import breakdowns, plots
 from helpers.breakdowns import child_level, kpi_by_area
 from helpers.era import fiscal_year_label, month_end_label, shift_months
+from helpers.formatting import format_ratio
 from helpers.section import SectionReport
 from helpers.suppression import count_cells
 from helpers.tables import Table, styled
@@ -44,7 +45,7 @@ def priority_table(r: SectionReport) -> Table | Markdown:
         return found
     frame, table = found
     covered, listed = frame["numerator"], frame["denominator"]
-    table["適用率"] = [f"{100 * c / t:.1f}%" if t else "—" for c, t in zip(covered, listed)]
+    table["適用率"] = [format_ratio(c, t) for c, t in zip(covered, listed)]
     result = r.result("EP02")
     total = {"地域": f"{r.scope_name}計", "対象事業所": f"{result.denominator:,.0f}",
              "適用済み": f"{result.numerator:,.0f}",
@@ -94,7 +95,7 @@ def collection_table(r: SectionReport) -> Table:
                 "徴収決定済額": f"{assessed / 1000:,.0f}",
                 "収納済額": f"{collected / 1000:,.0f}",
                 "収納未済額": f"{(assessed - collected) / 1000:,.0f}",
-                "収納率": f"{100 * collected / assessed:.1f}%" if assessed else "—",
+                "収納率": format_ratio(collected, assessed),
             })
     frame = pd.DataFrame(rows)
     return styled(frame, uuid="ep-collection",
@@ -111,6 +112,6 @@ def grace_table(r: SectionReport) -> Table | Markdown:
         return found
     frame, table = found
     grace, plans = frame["denominator"], frame["numerator"]
-    table["割合"] = [f"{100 * p / g:.1f}%" if g else "—" for p, g in zip(plans, grace)]
+    table["割合"] = [format_ratio(p, g) for p, g in zip(plans, grace)]
     return styled(table, uuid="ep-grace", caption=f"法定猶予の状況（{month_end_label(r.period)}現在）",
                   right_align=tuple(table.columns[1:]))

@@ -9,7 +9,7 @@ from IPython.display import Markdown
 from helpers import breakdowns, plots
 from helpers.breakdowns import child_level, kpi_by_area
 from helpers.era import fiscal_year_label, in_year_span_label, month_end, month_end_label, shift_months
-from helpers.formatting import format_change, format_value
+from helpers.formatting import format_change, format_ratio, format_value
 from helpers.reference import change_on_previous, load_reference
 from helpers.section import SectionReport
 from helpers.suppression import count_cells
@@ -216,8 +216,8 @@ def enforcement_table(r: SectionReport) -> Table:
         rows.append({"年度": f"{fiscal_year_label(year)}（4月～{period.month}月）",
                      "最終催告状（件）": f"{notices:,.0f}", "督促状（件）": f"{demands:,.0f}",
                      "差押（件）": f"{seizures:,.0f}",
-                     "督促率": f"{100 * demands / notices:.1f}%" if notices else "—",
-                     "差押率": f"{100 * seizures / demands:.1f}%" if demands else "—"})
+                     "督促率": format_ratio(demands, notices),
+                     "差押率": format_ratio(seizures, demands)})
     frame = pd.DataFrame(rows)
     return styled(frame, uuid="np-enforcement", caption=f"強制徴収の実施状況（{r.scope_name}）",
                   right_align=tuple(frame.columns[1:]))
