@@ -21,10 +21,16 @@ CHECK_TESTS := tests/test_bad_input.py tests/test_hostile_input.py tests/test_kp
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml constraints.txt
+# The offline HTML template is also registered with nbconvert as "workbook", so that
+# `jupyter nbconvert --to html --template workbook` makes pages that open offline.
+TEMPLATE_SRC := src/helpers/templates/offline
+TEMPLATE_DIR := $(VENV)/share/jupyter/nbconvert/templates/workbook
+
+$(STAMP): pyproject.toml constraints.txt $(TEMPLATE_SRC)/index.html.j2 $(TEMPLATE_SRC)/conf.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	mkdir -p $(TEMPLATE_DIR) && cp $(TEMPLATE_SRC)/index.html.j2 $(TEMPLATE_SRC)/conf.json $(TEMPLATE_DIR)/
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the pinned packages

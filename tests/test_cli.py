@@ -74,3 +74,36 @@ def test_one_default_snapshot_for_every_command(capsys):
 def test_run_refuses_a_fiscal_year_outside_the_snapshot(capsys):
     assert main(["run", "--snapshot", "sample-2023-09-30", "--fiscal-year", "2025"]) == 2
     assert "--fiscal-year 2025 はこのスナップショットにありません（2021～2023" in capsys.readouterr().err
+
+
+def test_nbval_collects_only_the_report_notebooks(tmp_path):
+    import shutil
+
+    from helpers.paths import project_root
+
+    root = project_root()
+    for name in ("notebooks", "params", "src"):
+        shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "conftest.py"):
+        shutil.copy(root / name, tmp_path / name)
+    shutil.copy(tmp_path / "notebooks" / "04_records.ipynb", tmp_path / "notebooks" / "scratch.ipynb")
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "--nbval", "-p", "no:cacheprovider",
+                           "-p", "no:xdist", "notebooks"], cwd=tmp_path, capture_output=True, text=True,
+                          encoding="utf-8")
+    assert "04_records.ipynb::Cell 0" in done.stdout, done.stdout + done.stderr
+    assert "scratch" not in done.stdout
+
+
+def test_nbconvert_with_the_workbook_template_is_offline_with_alt_text(tmp_path):
+    from helpers.html_export import external_resources
+    from helpers.paths import project_root
+
+    notebook = project_root() / "notebooks" / "04_records.ipynb"
+    done = subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", "--template", "workbook", "--no-input",
+                           "--output-dir", str(tmp_path), str(notebook)], capture_output=True, text=True,
+                          encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert "Alternative text is missing" not in done.stderr
+    html = (tmp_path / "04_records.html").read_text(encoding="utf-8")
+    assert external_resources(html) == [] and "require.js" not in html and "MathJax" not in html
+    assert 'alt="図: 未統合記録（解明作業中又はなお解明を要する記録）の推移"' in html

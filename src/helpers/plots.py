@@ -22,7 +22,7 @@ from helpers.era import month_label
 
 __all__ = [
     "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking",
-    "scatter_levels", "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "legend_below", "legend_right",
+    "scatter_levels", "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "legend_below", "legend_right", "alt_text",
 ]
 
 # How figures become PNG in notebooks (and in the benchmark's floor). Layout is
@@ -63,9 +63,28 @@ def use_report_style() -> None:
     _register_png_display()
 
 
+def alt_text(fig: Figure) -> str:
+    """A figure described in words for screen readers and exported HTML: its titles.
+
+    >>> fig, axes = new_figure()
+    >>> _ = axes[0][0].set_title("現年度納付率の推移")
+    >>> alt_text(fig)
+    '図: 現年度納付率の推移'
+    """
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    return "図: " + "、".join(titles) if titles else "図"
+
+
+def _png_with_alt(fig: Figure):
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png", **PNG_OPTIONS), {"alt": alt_text(fig)}
+
+
 def _register_png_display() -> None:
-    """Show returned Figures as PNG in a notebook. The figures are made without
-    pyplot, so the inline backend's hook never runs; register the formatter here."""
+    """Show returned Figures as PNG in a notebook, with alt text (nbconvert writes it
+    into the HTML). The figures are made without pyplot, so the inline backend's hook
+    never runs; register the formatter here."""
     try:
         from IPython import get_ipython
         from IPython.core.pylabtools import select_figure_formats
@@ -74,6 +93,7 @@ def _register_png_display() -> None:
     shell = get_ipython()
     if shell is not None:
         select_figure_formats(shell, {"png"}, **PNG_OPTIONS)
+        shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
 
 
 def new_figure(width: float = 9.0, height: float = 4.0, ncols: int = 1, nrows: int = 1):
