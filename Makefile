@@ -47,7 +47,7 @@ check: $(STAMP) ## the quick tier (under a minute): unit, contract, bad-input an
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope $(CHECK_TESTS)
 
 lint: $(STAMP) ## ruff (rules in pyproject.toml)
-	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff check src tests tools bench conftest.py
 
 lab: $(STAMP) ## open JupyterLab on notebooks/ (localhost only, token login by the opened URL; the project's kernel)
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab $(LAB_OPTIONS) \

@@ -21,8 +21,9 @@ from matplotlib.figure import Figure
 from helpers.era import month_label
 
 __all__ = [
-    "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking",
-    "scatter_levels", "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "legend_below", "legend_right", "alt_text",
+    "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking", "scatter_levels",
+    "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "legend_below", "legend_right",
+    "alt_text",
 ]
 
 # How figures become PNG in notebooks (and in the benchmark's floor). Layout is
