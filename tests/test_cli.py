@@ -107,3 +107,39 @@ def test_nbconvert_with_the_workbook_template_is_offline_with_alt_text(tmp_path)
     html = (tmp_path / "04_records.html").read_text(encoding="utf-8")
     assert external_resources(html) == [] and "require.js" not in html and "MathJax" not in html
     assert 'alt="図: 未統合記録（解明作業中又はなお解明を要する記録）の推移"' in html
+
+
+def test_diff_prints_status_changes_moves_and_newly_late_items(capsys):
+    from helpers.kpi import KpiEngine
+    from helpers.plan import load_plan
+    from helpers.snapshot import load_snapshot
+
+    assert main(["diff", "sample-2023-09-30", "sample-2024-03-31"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("前回（令和5年9月末、sample-2023-09-30）から今回（令和6年3月末、sample-2024-03-31）")
+    plan = load_plan()
+    before, after = (KpiEngine(load_snapshot(s), plan) for s in ("sample-2023-09-30", "sample-2024-03-31"))
+    changed = [k for k in plan.kpis if before.evaluate(k).status != after.evaluate(k).status]
+    assert changed and all(f"- {k.name_ja}: {before.evaluate(k).status} → {after.evaluate(k).status}" in out
+                           for k in changed)
+    assert "- R09-03 内部書類のデジタル化の推進" in out.split("新たに遅延となった計画事項")[1]
+    assert "20歳到達者の職権適用者数" not in out.split("動きの大きい指標")[1]  # year-to-date counts left out
+
+
+def test_diff_refuses_the_wrong_order(capsys):
+    assert main(["diff", "sample-2024-03-31", "sample-2023-09-30"]) == 2
+    assert "基準日が sample-2023-09-30 より後か同じです" in capsys.readouterr().err
+
+
+def test_scorecard_compares_with_the_latest_earlier_snapshot():
+    from helpers.section import open_section
+    from helpers.views_scorecard import changes
+
+    march = open_section("scorecard", snapshot="sample-2024-03-31", plan_file="params/plan_fy2023.yaml",
+                         scope="00", fiscal_year=2023)
+    text = changes(march).data
+    assert "前回（令和5年9月末、`sample-2023-09-30`）" in text and "R09-03" in text
+    september = open_section("scorecard", snapshot="sample-2023-09-30", plan_file="params/plan_fy2023.yaml",
+                             scope="00", fiscal_year=2023)
+    assert changes(september).data == "比べる前回のスナップショット（基準日がこれより前のもの）はない。"
+    assert changes(march, compare_with="none").data.startswith("前回との比較は行わない")

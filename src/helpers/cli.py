@@ -115,6 +115,18 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from helpers.quick_checks import check_scope
+
+    area = check_scope(args.after, args.area)
+    from helpers.compare import compare, comparison_text
+    from helpers.plan import load_plan
+    from helpers.snapshot import load_snapshot
+
+    print(comparison_text(compare(args.before, load_snapshot(args.after), load_plan(args.plan), area)))
+    return 0
+
+
 def _cmd_notebooks(args: argparse.Namespace) -> int:
     from helpers.execute import refresh_notebooks
 
@@ -137,7 +149,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     options = RunOptions(snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each,
                          jobs=args.jobs, out=args.out, plan_file=args.plan, engine=args.engine,
-                         keep_notebooks=args.keep_notebooks, fiscal_year=args.fiscal_year)
+                         keep_notebooks=args.keep_notebooks, fiscal_year=args.fiscal_year,
+                         compare_with=args.compare_with)
     return run_reports(options)
 
 
@@ -197,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scope", default=NATIONAL_CODE,
                      help="地域コード（既定: 00 = 全国。4 は 04、r8 は R8、全角数字も可）")
     run.add_argument("--fiscal-year", type=int, help="年度（西暦の開始年。既定: スナップショットの年度）")
+    run.add_argument("--compare-with", default="auto", metavar="ID",
+                     help="スコアカードの「前回からの変化」で比べるスナップショット"
+                          "（既定 auto: 基準日が直前のもの、none: 比べない）")
     run.add_argument("--each", choices=["region", "prefecture", "office"],
                      help="範囲内の地域ごとにレポートを作る（region / prefecture / office）")
     run.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU のコア数）")
@@ -207,6 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--keep-notebooks", action="store_true",
                      help="実行済みのノートブック（.ipynb）をすべて残す（既定: 失敗したものだけ）")
     run.set_defaults(func=_cmd_run)
+
+    diff = add("diff", "2つのスナップショットの間の変化（判定の変化、動きの大きい指標、新たな遅延）を表示する")
+    diff.add_argument("before", help="前回のスナップショット（ID またはフォルダ）")
+    diff.add_argument("after", help="今回のスナップショット（ID またはフォルダ）")
+    diff.add_argument("--area", default=NATIONAL_CODE, help="地域コード（既定: 00 = 全国）")
+    diff.add_argument("--plan", default="params/plan_fy2023.yaml", help="計画ファイル")
+    diff.set_defaults(func=_cmd_diff)
 
     notebooks = add("notebooks", "notebooks/ のノートブックを既定のパラメータで実行し直して保存する")
     notebooks.add_argument("names", nargs="*", help="ノートブック名（例: 01_national_pension。既定: すべて）")

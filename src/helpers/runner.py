@@ -54,6 +54,7 @@ class RunOptions:
     engine: str = "inprocess"  # or "kernel": a fresh Jupyter kernel per notebook
     keep_notebooks: bool = False  # keep every executed .ipynb, not only failed ones
     fiscal_year: int | None = None  # None: the snapshot's year
+    compare_with: str = "auto"  # the scorecard's 前回: auto (latest earlier snapshot), none, or an id
 
 
 @dataclass
@@ -107,7 +108,8 @@ def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
 
 
 def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snapshot_ref: str,
-              plan_file: str = "params/plan_fy2023.yaml", fiscal_year: int | None = None) -> list[Job]:
+              plan_file: str = "params/plan_fy2023.yaml", fiscal_year: int | None = None,
+              compare_with: str = "auto") -> list[Job]:
     """The notebooks to run: every section for the scope and, in a fan-out, for each
     area of a level inside it (in a folder named by its code)."""
     area = snapshot.area(scope)
@@ -121,6 +123,8 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
             params = {"snapshot": snapshot_ref, "plan_file": plan_file, "scope": code,
                       "fiscal_year": fiscal_year or snapshot.fiscal_year}
             params.update(registry.by_notebook(notebook).batch_parameters)
+            if notebook == registry.by_slug(registry.SCORECARD).notebook:
+                params["compare_with"] = compare_with
             jobs.append(Job(notebook, code, name, folder, params))
     return jobs
 
@@ -323,7 +327,8 @@ def run_reports(options: RunOptions, stream=None) -> int:
     if not first <= fiscal_year <= snapshot.fiscal_year:
         raise WorkbookError(f"--fiscal-year {fiscal_year} はこのスナップショットにありません（{first}～"
                             f"{snapshot.fiscal_year}。令和5年度は 2023 と書きます）。")
-    jobs = plan_jobs(snapshot, sections, options.scope, options.each, ref, options.plan_file, fiscal_year)
+    jobs = plan_jobs(snapshot, sections, options.scope, options.each, ref, options.plan_file, fiscal_year,
+                     options.compare_with)
     link_pages(jobs, snapshot, plan)
     jobs_n = options.jobs or os.cpu_count() or 1
     out = paths.resolve(options.out)

@@ -16,7 +16,7 @@ from helpers.section import SectionReport
 from helpers.sections import SCORECARD, SECTIONS
 from helpers.tables import Table, styled
 
-__all__ = ["scorecard_table", "executive_summary", "status_chart", "section_links"]
+__all__ = ["scorecard_table", "executive_summary", "status_chart", "section_links", "changes"]
 
 
 def scorecard_table(r: SectionReport) -> Table:
@@ -62,6 +62,19 @@ def status_chart(r: SectionReport):
     ax.set_title(f"区分別の判定（{r.scope_name}、{r.as_of_label}現在）")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=5, frameon=False)
     return fig
+
+
+def changes(r: SectionReport, compare_with: str = "auto") -> Markdown:
+    """「前回からの変化」: against `compare_with` (a snapshot id or folder; "auto" the
+    latest earlier snapshot under data/snapshots/, "none" no comparison)."""
+    from helpers.compare import compare, comparison_markdown, earlier_snapshot
+
+    if compare_with == "none":
+        return Markdown("前回との比較は行わない（compare_with = none）。")
+    ref = earlier_snapshot(r.snapshot) if compare_with == "auto" else compare_with
+    if ref is None:
+        return Markdown("比べる前回のスナップショット（基準日がこれより前のもの）はない。")
+    return Markdown(comparison_markdown(compare(ref, r.snapshot, r.plan, r.scope, after_engine=r.engine)))
 
 
 def section_links(r: SectionReport, suffix: str = ".ipynb") -> Markdown:

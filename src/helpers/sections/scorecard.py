@@ -16,13 +16,17 @@ SECTION = SectionSpec(
         ("code", "views.status_chart(report)"),
         ("md", "## 2. 全指標"),
         ("code", "views.scorecard_table(report)"),
-        ("md", "## 3. 計画全体の進捗管理表\n\n計画の12の部のすべての計画事項について、期日・状況・指標の判定を示す。"),
+        ("md", "## 3. 前回からの変化\n\n基準日が直前のスナップショットと比べた、判定の変化・動きの大きい指標・"
+               "新たに遅延となった計画事項。"),
+        ("code", "views.changes(report, compare_with=compare_with)"),
+        ("md", "## 4. 計画全体の進捗管理表\n\n計画の12の部のすべての計画事項について、期日・状況・指標の判定を示す。"),
         ("code", "items.items_overview(report)"),
         ("code", "items.items_table(report, whole_plan=True)"),
-        ("md", "## 4. 各区分"),
+        ("md", "## 5. 各区分"),
         ("code", "views.section_links(report, suffix=link_suffix)"),
     ),
     weight=1.2,
     batch_parameters={"link_suffix": ".html"},
-    extra_parameters='\nlink_suffix: str = ".ipynb"  # 各区分へのリンクの拡張子（HTML レポートでは .html）',
+    extra_parameters=('\nlink_suffix: str = ".ipynb"  # 各区分へのリンクの拡張子（HTML レポートでは .html）'
+                      '\ncompare_with: str = "auto"  # 比べる前回のスナップショット（auto: 基準日が直前のもの、none: 比べない）'),
 )
