@@ -91,3 +91,38 @@ def test_section_page_has_japanese_text_and_charts(browser, report):
     assert "def " not in text and "import " not in text  # code cells are hidden
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
     page.close()
+
+
+def test_pages_print_to_a4_pdfs_with_page_numbers(tmp_path):
+    from pypdf import PdfReader
+
+    from helpers.paths import project_root
+    from helpers.pdf import find_chromium
+
+    assert find_chromium(), "Chromium is installed by .ci/run"
+    src = project_root()
+    env = dict(os.environ, WORKBOOK_ROOT=str(src))
+    out = tmp_path / "reports"
+    done = subprocess.run([sys.executable, "-m", "helpers.cli", "run", "--snapshot", "sample-2023-09-30",
+                           "--sections", "records", "--out", str(out), "--pdf"], env=env, capture_output=True,
+                          text=True, encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    pdfs = sorted(p.name for p in (out / "sample-2023-09-30" / "pdf").glob("*.pdf"))
+    assert pdfs == ["04_records.pdf", "index.pdf"]
+    reader = PdfReader(out / "sample-2023-09-30" / "pdf" / "04_records.pdf")
+    pages = len(reader.pages)
+    assert 2 <= pages <= 8
+    first = reader.pages[0]
+    assert (round(float(first.mediabox.width)), round(float(first.mediabox.height))) == (595, 842)  # A4 portrait
+    text = first.extract_text()
+    assert "年金記録" in text and "令和" in text and f"1 / {pages}" in text
+
+
+def test_pdf_without_chromium_says_so(tmp_path, monkeypatch, capsys):
+    from helpers import runner
+
+    monkeypatch.setattr("helpers.pdf.find_chromium", lambda: None)
+    (tmp_path / "a.html").write_text("<p>x</p>", encoding="utf-8")
+    runner._write_pdfs(tmp_path, sys.stderr)
+    assert "PDF は作りませんでした。Chromium が見つかりません" in capsys.readouterr().err
+    assert not (tmp_path / "pdf").exists()

@@ -150,7 +150,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     options = RunOptions(snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each,
                          jobs=args.jobs, out=args.out, plan_file=args.plan, engine=args.engine,
                          keep_notebooks=args.keep_notebooks, fiscal_year=args.fiscal_year,
-                         compare_with=args.compare_with)
+                         compare_with=args.compare_with, pdf=args.pdf)
     return run_reports(options)
 
 
@@ -210,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scope", default=NATIONAL_CODE,
                      help="地域コード（既定: 00 = 全国。4 は 04、r8 は R8、全角数字も可）")
     run.add_argument("--fiscal-year", type=int, help="年度（西暦の開始年。既定: スナップショットの年度）")
+    run.add_argument("--pdf", action="store_true",
+                     help="各ページを A4 の PDF にもする（pdf/ に置く。ヘッドレス Chromium が必要）")
     run.add_argument("--compare-with", default="auto", metavar="ID",
                      help="スコアカードの「前回からの変化」で比べるスナップショット"
                           "（既定 auto: 基準日が直前のもの、none: 比べない）")

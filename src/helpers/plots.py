@@ -79,7 +79,8 @@ def alt_text(fig: Figure) -> str:
 def _png_with_alt(fig: Figure):
     from IPython.core.pylabtools import print_figure
 
-    return print_figure(fig, "png", **PNG_OPTIONS), {"alt": alt_text(fig)}
+    # base64 text, as IPython's own PNG formatter returns (the in-process engine stores it as is)
+    return print_figure(fig, "png", base64=True, **PNG_OPTIONS), {"alt": alt_text(fig)}
 
 
 def _register_png_display() -> None:

@@ -28,6 +28,17 @@ th { background: #f2f2f2; }
 .s-遅延 { background: #f8d7da; } .s-未報告 { background: #eeeeee; } .s-未着手 { background: #fff3cd; }
 .s-実施中 { background: #e3f2fd; } .s-完了 { background: #dcedc8; }
 .filters { margin: 0.5em 0; } .filters label { margin-right: 1.5em; }
+@media print {
+  @page { size: A4 portrait; margin: 14mm 12mm 16mm 12mm;
+          @bottom-center { content: counter(page) " / " counter(pages); font-size: 9pt; } }
+  nav.workbook-nav, .filters { display: none; }
+  body { font-size: 10pt; }
+  img { max-width: 100% !important; height: auto !important; break-inside: avoid; page-break-inside: avoid; }
+  .jp-RenderedImage, .jp-OutputArea-output { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; page-break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+}
 #items td:first-child, #items td:nth-child(3) { white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; } td.status { white-space: nowrap; }
 .badge { display: inline-block; padding: 0 4px; margin: 1px; border-radius: 3px; font-size: 0.85em; }
@@ -108,7 +119,7 @@ def _kpi_table(results: list, plan) -> list[str]:
     names = {s.id: s.name_ja for s in plan.sections}
     order = {k.id: i for i, k in enumerate(plan.kpis)}
     rows = [f"<h2>指標の一覧（{escape(area)}）</h2>", '<table class="kpis">',
-            "<tr><th>区分</th><th>指標</th><th>実績</th><th>目標</th><th>判定</th></tr>"]
+            "<thead><tr><th>区分</th><th>指標</th><th>実績</th><th>目標</th><th>判定</th></tr></thead>"]
     for kpi_id in sorted(kpis, key=lambda k: order.get(k, len(order))):
         v = kpis[kpi_id]
         status = v.get("status") or "—"
@@ -168,7 +179,8 @@ def _items_table(register, items: list, kpi_status: dict, as_of) -> list[str]:
             f'<label>状況 <select id="f-status"><option value="">すべて</option>{statuses}'
             "</select></label></div>",
             '<table id="items">',
-            "<tr><th>ID</th><th>計画事項</th><th>頁</th><th>期日</th><th>状況</th><th>取組状況</th><th>指標の判定</th></tr>"]
+            "<thead><tr><th>ID</th><th>計画事項</th><th>頁</th><th>期日</th><th>状況</th><th>取組状況</th>"
+            "<th>指標の判定</th></tr></thead>"]
     for p in items:
         dates = "、".join(milestone_text(m) for m in p.item.milestones if m.tracked) or "—"
         kpis = "、".join(f"{k} {kpi_status.get(k) or '—'}" for k in p.item.kpis) or "—"

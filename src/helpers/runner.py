@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -55,6 +56,7 @@ class RunOptions:
     keep_notebooks: bool = False  # keep every executed .ipynb, not only failed ones
     fiscal_year: int | None = None  # None: the snapshot's year
     compare_with: str = "auto"  # the scorecard's 前回: auto (latest earlier snapshot), none, or an id
+    pdf: bool = False  # also print each page of the scope to an A4 PDF (headless Chromium)
 
 
 @dataclass
@@ -140,6 +142,25 @@ def _write_excel(staging: Path, name: str, ref: str, options: RunOptions, notebo
                for nb in notebooks]
     reports.sort(key=lambda r: r.section_id != "scorecard")
     return write_report_workbook(staging / f"{name}.xlsx", reports).name
+
+
+def _write_pdfs(staging: Path, stream) -> None:
+    """Each page of the scope (the index and the sections at the report's root) as an A4
+    PDF in pdf/, or a clear line saying why not (no Chromium on this machine)."""
+    from helpers.pdf import PdfUnavailable, find_chromium, print_pdf
+
+    browser = find_chromium()
+    if browser is None:
+        print("注意: PDF は作りませんでした。Chromium が見つかりません（Debian では sudo apt-get install chromium）。"
+              "HTML はブラウザの印刷で A4 に印刷できます。", file=stream)
+        return
+    folder = staging / "pdf"
+    folder.mkdir(exist_ok=True)
+    for page in sorted(staging.glob("*.html")):
+        try:
+            print_pdf(page, folder / f"{page.stem}.pdf", browser)
+        except (PdfUnavailable, RuntimeError, subprocess.TimeoutExpired) as err:
+            print(f"注意: {page.name} の PDF を作れませんでした: {err}", file=stream)
 
 
 def _plan_items(snapshot, plan) -> dict:
@@ -371,6 +392,8 @@ def run_reports(options: RunOptions, stream=None) -> int:
                 (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
                 write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
                             each=options.each, excel=workbook_file, **_plan_items(snapshot, plan))
+                if options.pdf:
+                    _write_pdfs(staging, stream)
                 if failed:
                     where = keep_failed(staging, out, name)
                     print(f"失敗した区分があります（{len(failed)} 件）。公開中のレポートはそのままです。"
