@@ -32,7 +32,7 @@ def report(tmp_path_factory) -> Path:
     shutil.copy(project_root() / "pyproject.toml", root / "pyproject.toml")
     env = dict(os.environ, WORKBOOK_ROOT=str(root))
     done = subprocess.run([sys.executable, "-m", "helpers.cli", "run", "--snapshot", "sample-2023-09-30",
-                           "--sections", "scorecard", "records"], env=env, capture_output=True, text=True)
+                           "--sections", "scorecard", "records", "--pdf"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return root / "reports" / "sample-2023-09-30"
 
@@ -93,23 +93,12 @@ def test_section_page_has_japanese_text_and_charts(browser, report):
     page.close()
 
 
-def test_pages_print_to_a4_pdfs_with_page_numbers(tmp_path):
+def test_pages_print_to_a4_pdfs_with_page_numbers(report):
     from pypdf import PdfReader
 
-    from helpers.paths import project_root
-    from helpers.pdf import find_chromium
-
-    assert find_chromium(), "Chromium is installed by .ci/run"
-    src = project_root()
-    env = dict(os.environ, WORKBOOK_ROOT=str(src))
-    out = tmp_path / "reports"
-    done = subprocess.run([sys.executable, "-m", "helpers.cli", "run", "--snapshot", "sample-2023-09-30",
-                           "--sections", "records", "--out", str(out), "--pdf"], env=env, capture_output=True,
-                          text=True, encoding="utf-8")
-    assert done.returncode == 0, done.stderr
-    pdfs = sorted(p.name for p in (out / "sample-2023-09-30" / "pdf").glob("*.pdf"))
-    assert pdfs == ["04_records.pdf", "index.pdf"]
-    reader = PdfReader(out / "sample-2023-09-30" / "pdf" / "04_records.pdf")
+    pdfs = sorted(p.name for p in (report / "pdf").glob("*.pdf"))
+    assert pdfs == ["00_scorecard.pdf", "04_records.pdf", "index.pdf"]
+    reader = PdfReader(report / "pdf" / "04_records.pdf")
     pages = len(reader.pages)
     assert 2 <= pages <= 8
     first = reader.pages[0]

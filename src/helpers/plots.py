@@ -23,7 +23,7 @@ from helpers.era import month_label
 __all__ = [
     "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking", "scatter_levels",
     "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "legend_below", "legend_right",
-    "alt_text",
+    "alt_text", "stacked_counts",
 ]
 
 # How figures become PNG in notebooks (and in the benchmark's floor). Layout is
@@ -320,6 +320,26 @@ def line_series(series: dict[str, pd.Series], *, title: str, unit: str,
     ax.set_ylabel(unit)
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(_number))
     counts_from_zero(ax, unit, from_zero)
+    legend_right(ax)
+    return fig
+
+
+def stacked_counts(counts: pd.DataFrame, colors: dict[str, str], *, title: str, xlabel: str,
+                   height: float | None = None) -> Figure:
+    """Horizontal stacked bars: rows (sections, parts) by columns (statuses, in order),
+    each status in its colour, the legend right of the bars."""
+    fig, axes = new_figure(width=9.0, height=height or 0.4 * len(counts) + 1.2)
+    ax = axes[0][0]
+    left = np.zeros(len(counts))
+    for status in counts.columns:
+        values = counts[status].to_numpy(dtype=float)
+        ax.barh(range(len(counts)), values, left=left, color=colors[status], label=status)
+        left = left + values
+    ax.set_yticks(range(len(counts)))
+    ax.set_yticklabels(counts.index)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
     legend_right(ax)
     return fig
 

@@ -117,20 +117,8 @@ def items_overview(r: SectionReport):
     for p in items:
         part = register.part(p.item.part)
         counts.loc[f"({part.part}) {part.name}", p.status] += 1
-    fig, axes = plots.new_figure(width=9.0, height=0.4 * len(parts) + 1.2)
-    ax = axes[0][0]
-    left = pd.Series(0, index=counts.index)
-    for status in ITEM_STATUSES:
-        ax.barh(range(len(counts)), counts[status].to_numpy(), left=left.to_numpy(), color=ITEM_COLORS[status],
-                label=status)
-        left = left + counts[status]
-    ax.set_yticks(range(len(counts)))
-    ax.set_yticklabels(counts.index)
-    ax.invert_yaxis()
-    ax.set_xlabel("計画事項の数")
-    ax.set_title(f"計画の各部の計画事項の状況（{month_end_label(r.snapshot.as_of)}現在）")
-    plots.legend_right(ax)
-    return fig
+    return plots.stacked_counts(counts, ITEM_COLORS, xlabel="計画事項の数",
+                                title=f"計画の各部の計画事項の状況（{month_end_label(r.snapshot.as_of)}現在）")
 
 
 def items_summary(items: list[ItemProgress], scope_label: str) -> list[str]:

@@ -46,22 +46,10 @@ def status_chart(r: SectionReport):
         if result.status:
             counts.loc[names[result.kpi.section], result.status] += 1
     counts = counts[counts.sum(axis=1) > 0]
-    fig, axes = plots.new_figure(width=9.0, height=3.6)
-    ax = axes[0][0]
     colors = {"達成": "#2e7d32", "達成見込み": "#81c784", "要注意": "#f0ad4e", "未達見込み": "#e57373",
               "未達": "#c0392b", "参考": "#bdbdbd"}
-    left = pd.Series(0, index=counts.index)
-    for status in STATUSES:
-        ax.barh(range(len(counts)), counts[status].to_numpy(), left=left.to_numpy(), color=colors[status],
-                label=status)
-        left = left + counts[status]
-    ax.set_yticks(range(len(counts)))
-    ax.set_yticklabels(counts.index)
-    ax.invert_yaxis()
-    ax.set_xlabel("指標数")
-    ax.set_title(f"区分別の判定（{r.scope_name}、{r.as_of_label}現在）")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=5, frameon=False)
-    return fig
+    return plots.stacked_counts(counts, colors, title=f"区分別の判定（{r.scope_name}、{r.as_of_label}現在）",
+                                xlabel="指標数", height=3.6)
 
 
 def changes(r: SectionReport, compare_with: str = "auto") -> Markdown:
