@@ -1,0 +1,48 @@
+"""A fan-out in warm worker processes equals, cell by cell and byte by byte, the same
+notebooks run alone in fresh Jupyter kernels; and its pages link up and down."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from run_helpers import SNAPSHOT, workbook
+
+
+def _outputs(path: Path) -> list:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [(c["source"], c.get("outputs")) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def test_batch_notebooks_equal_single_runs(project):
+    """A fan-out in warm worker processes gives, cell by cell, the outputs each notebook
+    gives alone in a fresh Jupyter kernel."""
+    sections = ("national_pension", "records", "scorecard")
+    done = workbook("run", "--snapshot", SNAPSHOT, "--scope", "47", "--each", "office", "--sections", *sections,
+                    "--keep-notebooks", root=project)
+    assert done.returncode == 0, done.stderr
+    batch = project / "reports" / f"{SNAPSHOT}_each-office"
+    assert len(list(batch.glob("47*/*.ipynb"))) == 5 * 3
+    assert len(list(batch.glob("*.html"))) == 3 + 1  # the scope's own pages and the index
+    area = "47003"
+    single = workbook("run", "--snapshot", SNAPSHOT, "--scope", area, "--engine", "kernel",
+                      "--sections", *sections, "--keep-notebooks", root=project)
+    assert single.returncode == 0, single.stderr
+    alone = project / "reports" / f"{SNAPSHOT}_{area}"
+    for name in ("00_scorecard", "01_national_pension", "04_records"):
+        got, want = _outputs(batch / area / f"{name}.ipynb"), _outputs(alone / f"{name}.ipynb")
+        assert len(got) == len(want)
+        for (source, a), (_, b) in zip(got, want):
+            assert a == b, f"{area} {name}: {source[:40]}"
+        # equal apart from the page's links, which differ by design (../index.html, 上位: 沖縄県)
+        assert _without_nav(batch / area / f"{name}.html") == _without_nav(alone / f"{name}.html")
+        page = (batch / area / f"{name}.html").read_text(encoding="utf-8")
+        assert '<a href="../index.html">索引に戻る</a>' in page
+        assert f'<a href="../{name}.html">上位: 沖縄県</a>' in page
+    parent = (batch / "01_national_pension.html").read_text(encoding="utf-8")
+    assert '<a href="47003/01_national_pension.html">沖縄第3事務所</a>' in parent
+
+
+def _without_nav(path: Path) -> str:
+    return re.sub(r'<nav class="workbook-nav">.*?</nav>', "", path.read_text(encoding="utf-8"), flags=re.S)
