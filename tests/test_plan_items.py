@@ -18,7 +18,6 @@ from helpers.execute import notebook_paths
 from helpers.item_progress import item_progress
 from helpers.plan import load_plan
 from helpers.register import load_register
-from helpers.runner import select_sections
 from helpers.section import open_section
 from helpers.snapshot import load_snapshot
 from helpers.views_items import items_table
@@ -113,7 +112,7 @@ def test_registry_drives_notebooks_runner_and_plan():
     stems = [p.stem for p in notebook_paths()]
     assert stems == list(sections.NOTEBOOKS) == sorted(
         p.stem for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("0*.ipynb"))
-    assert select_sections(["4", "information_online", "06_operations"]) == [
+    assert sections.select(["4", "information_online", "06_operations"]) == [
         "04_records", "05_information_online", "06_operations"]
     plan = load_plan()
     covered = {k for s in sections.SECTIONS for k in s.kpi_sections}

@@ -76,13 +76,8 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     from helpers import sections
     from helpers.quick_checks import check_scope, newest_snapshot
 
-    section = None
-    if args.section:  # refused as `run` refuses it, before anything is loaded
-        spec = sections.find(args.section)
-        if spec is None or spec.slug == sections.SCORECARD:
-            raise WorkbookError(f"区分「{args.section}」はありません。使える区分: "
-                                f"{', '.join(s.slug for s in sections.SECTIONS if s.slug != sections.SCORECARD)}")
-        section = spec
+    # refused as `run` refuses it, before anything is loaded
+    section = sections.require(args.section, with_scorecard=False) if args.section else None
     ref = args.snapshot or newest_snapshot(sys.stderr)  # the same default as `workbook run`
     args.area = check_scope(ref, args.area)
     from helpers.formatting import format_change, format_target, format_value
@@ -139,10 +134,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from helpers import sections
     from helpers.quick_checks import check_scope, newest_snapshot
 
-    # answered at once, before the libraries of the run load
-    for name in args.sections or []:
-        if sections.find(name) is None:
-            raise WorkbookError(f"区分「{name}」はありません。使える区分: {', '.join(s.slug for s in sections.SECTIONS)}")
+    sections.select(args.sections)  # answered at once, before the libraries of the run load
     args.snapshot = args.snapshot or newest_snapshot(sys.stderr)
     args.scope = check_scope(args.snapshot, args.scope)
     from helpers.runner import RunOptions, run_reports

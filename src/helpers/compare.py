@@ -15,9 +15,9 @@ from helpers.formatting import format_change, format_value
 from helpers.item_progress import ItemProgress, item_progress
 from helpers.kpi import KpiEngine, KpiResult
 from helpers.plan import Plan
-from helpers.quick_checks import MANIFEST, manifest_as_of
+from helpers.quick_checks import dated_snapshots
 from helpers.register import load_register
-from helpers.snapshot import Snapshot, list_snapshots, load_snapshot, resolve_snapshot
+from helpers.snapshot import Snapshot, load_snapshot
 
 __all__ = ["Comparison", "compare", "earlier_snapshot", "comparison_markdown", "comparison_text"]
 
@@ -36,12 +36,8 @@ class Comparison:
 
 def earlier_snapshot(snapshot: Snapshot) -> str | None:
     """The snapshot under data/snapshots/ with the latest 基準日 before this one's."""
-    best = None
-    for sid in list_snapshots():
-        as_of, _ = manifest_as_of(resolve_snapshot(sid) / MANIFEST)
-        if as_of is not None and as_of < snapshot.as_of:
-            best = max(best, (as_of, sid)) if best else (as_of, sid)
-    return None if best is None else best[1]
+    earlier = [sid for as_of, sid in dated_snapshots() if as_of < snapshot.as_of]
+    return earlier[-1] if earlier else None
 
 
 def _move(before: KpiResult, after: KpiResult) -> float:
@@ -130,8 +126,3 @@ def comparison_markdown(c: Comparison) -> str:
 def comparison_text(c: Comparison) -> str:
     """The same for a terminal: plain text."""
     return "\n".join(_lines(c, markdown=False))
-
-
-def compare_refs(before: str, after: str, plan: Plan, scope: str) -> Comparison:
-    """`compare` for two snapshot references (ids or folders)."""
-    return compare(load_snapshot(before), load_snapshot(after), plan, scope)

@@ -19,7 +19,6 @@ __all__ = [
     "shift_months",
     "in_year_span_label",
     "month_label",
-    "era_year_label",
     "date_label",
 ]
 
@@ -109,15 +108,6 @@ def date_label(day: dt.date) -> str:
     '令和8年11月28日'
     """
     return f"{_era_year(day.year)}年{day.month}月{day.day}日"
-
-
-def era_year_label(year: int) -> str:
-    """A calendar year for an axis: '令和5年', '平成17年'.
-
-    >>> era_year_label(2005)
-    '平成17年'
-    """
-    return f"{_era_year(year)}年"
 
 
 def in_year_span_label(period: dt.date) -> str:

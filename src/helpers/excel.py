@@ -112,7 +112,7 @@ def _kpi_rows(r: SectionReport, section_names: dict[str, str]) -> tuple[list[dic
     for res in r.results:
         kpi = res.kpi
         fmt, factor = _number_format(kpi)
-        national_only = not res.has_value and r.national_only(kpi) and r.scope != NATIONAL_CODE
+        national_only = not res.has_value and kpi.national_only and r.scope != NATIONAL_CODE
 
         def scaled(v, factor=factor):
             return None if v is None or math.isnan(v) else v * factor

@@ -40,7 +40,7 @@ class ItemProgress:
     next_milestone: Milestone | None
 
 
-def _met(milestone: Milestone, reported: str | None, done_on: str | None, on: dt.date) -> bool:
+def _met(milestone: Milestone, reported: str | None, done_on: str | None) -> bool:
     """A start milestone is met once the item is under way; a deadline once it is done
     (by the milestone's month end)."""
     if milestone.kind == "開始":
@@ -60,7 +60,7 @@ def item_progress(register: Register, progress: pd.DataFrame, on: dt.date,
         reported = None if row is None else str(row.status)
         done_on = None if row is None or pd.isna(row.done_on) else str(row.done_on)
         tracked = [m for m in item.milestones if m.tracked]
-        late = tuple(m for m in tracked if m.due < on and not _met(m, reported, done_on, on))
+        late = tuple(m for m in tracked if m.due < on and not _met(m, reported, done_on))
         ahead = [m for m in tracked if m.due >= on]
         if reported == "完了":  # done, even if after a deadline: no longer late
             status, late = "完了", ()

@@ -114,7 +114,7 @@ def kpi_sentence(result: KpiResult, *, scope_is_national: bool = True) -> str:
     """One paragraph on one KPI, である調: level, change on last year, verdict."""
     kpi = result.kpi
     if not result.has_value:
-        if kpi.numerator and MEASURES[kpi.numerator].level == "national" and not scope_is_national:
+        if kpi.national_only and not scope_is_national:
             return f"{_strong(kpi.name_ja)}は全国値のみを集計する指標であり、この範囲の値はない。"
         return f"{_strong(kpi.name_ja)}は、この範囲・期間のデータがない。"
     value = format_value(kpi, result.value)

@@ -91,6 +91,12 @@ class Kpi:
         return self.unit == "percent"
 
     @property
+    def national_only(self) -> bool:
+        """Counted for the whole country only (ねんきんダイヤル, 年金委員 ...): no value
+        below 全国."""
+        return self.numerator is not None and MEASURES[self.numerator].level == "national" and self.area is None
+
+    @property
     def unit_label(self) -> str:
         """'%', '人', 'ポイント' ..."""
         return UNIT_LABELS[self.unit]

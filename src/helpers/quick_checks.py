@@ -16,8 +16,8 @@ from helpers import paths
 from helpers.errors import WorkbookError
 from helpers.safe_yaml import UnsafeYaml, load_yaml_file
 
-__all__ = ["MANIFEST", "MAX_MANIFEST_BYTES", "newest_snapshot", "manifest_as_of", "normalize_area_code",
-           "area_message", "check_scope"]
+__all__ = ["MANIFEST", "MAX_MANIFEST_BYTES", "dated_snapshots", "newest_snapshot", "manifest_as_of",
+           "normalize_area_code", "area_message", "check_scope"]
 
 MANIFEST = "manifest.yaml"
 MAX_MANIFEST_BYTES = 64 * 1024
@@ -39,25 +39,31 @@ def manifest_as_of(path: Path) -> tuple[dt.date | None, str]:
     return as_of, ""
 
 
-def newest_snapshot(stream=None) -> str:
-    """The snapshot under data/snapshots/ with the latest as-of date.
+def dated_snapshots(stream=None) -> list[tuple[dt.date, str]]:
+    """(as-of date, id) of every snapshot under data/snapshots/, oldest first.
 
     A folder whose manifest cannot be read (malformed, hostile, no date) is skipped and
     named on `stream`: one bad folder must not stop the scheduled run of the others.
     """
     root = paths.snapshots_dir()
-    best = None
+    found = []
     for folder in sorted(p for p in root.iterdir() if (p / MANIFEST).is_file()) if root.is_dir() else []:
         as_of, reason = manifest_as_of(folder / MANIFEST)
         if as_of is None:
             if stream is not None:
                 print(f"注意: data/snapshots/{folder.name} を飛ばしました（manifest.yaml: {reason}）", file=stream)
             continue
-        key = (as_of.isoformat(), folder.name)
-        best = max(best, key) if best else key
-    if best is None:
+        found.append((as_of, folder.name))
+    return sorted(found)
+
+
+def newest_snapshot(stream=None) -> str:
+    """The snapshot under data/snapshots/ with the latest as-of date (the default of
+    every command)."""
+    found = dated_snapshots(stream)
+    if not found:
         raise WorkbookError("data/snapshots/ に読めるスナップショットがありません。")
-    return best[1]
+    return found[-1][1]
 
 
 def normalize_area_code(code: str, known) -> str:

@@ -45,7 +45,7 @@ td.num { text-align: right; white-space: nowrap; } td.status { white-space: nowr
 """
 
 
-def section_titles(plan=None) -> dict[str, str]:
+def section_titles() -> dict[str, str]:
     """Notebook stem -> the section's Japanese title (from the sections registry)."""
     return {s.notebook: s.title for s in SECTIONS}
 
@@ -70,7 +70,7 @@ def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each
                 items: list | None = None, register=None, excel: str | None = None) -> None:
     """Write index.html for a run's results: the KPIs at a glance, the sections, the
     plan's twelve parts and the 進捗管理表 of every 計画事項 (when `items` is given)."""
-    titles = section_titles(plan)
+    titles = section_titles()
     started = dt.datetime.fromisoformat(record["started_at"])
     failed = [r for r in results if not r.ok]
     head = [

@@ -32,11 +32,10 @@ from helpers.progress import Progress
 from helpers.publish import RunLock, clean_stale, keep_failed, publish, staging_dir
 from helpers.quick_checks import check_scope, newest_snapshot
 from helpers.run_record import git_commit, package_versions, snapshot_facts
-from helpers.sections import NOTEBOOKS
 from helpers.snapshot import check_snapshot
 from helpers.workers import stop_on_sigterm, stopping_on_error, worker_init
 
-__all__ = ["RunOptions", "Job", "JobResult", "run_reports", "select_sections", "newest_snapshot"]
+__all__ = ["RunOptions", "Job", "JobResult", "run_reports", "newest_snapshot"]
 
 EACH_LEVELS = ("region", "prefecture", "office")
 
@@ -86,20 +85,6 @@ class JobResult:
     seconds: float
     error: dict | None = None
     record: dict | None = None
-
-
-def select_sections(names: list[str] | None) -> list[str]:
-    """Notebook stems for section names ('national_pension', '01', '1', '01_national_pension')."""
-    if not names:
-        return list(NOTEBOOKS)
-    chosen = []
-    for name in names:
-        spec = registry.find(name)
-        if spec is None:
-            raise WorkbookError(f"区分「{name}」はありません。使える区分: {', '.join(s.slug for s in registry.SECTIONS)}")
-        if spec.notebook not in chosen:
-            chosen.append(spec.notebook)
-    return [nb for nb in NOTEBOOKS if nb in chosen]
 
 
 def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
@@ -183,7 +168,7 @@ def link_pages(jobs: list[Job], snapshot, plan) -> None:
 
     from helpers.report_index import section_titles
 
-    titles = section_titles(plan)
+    titles = section_titles()
     in_run = {j.area_code: j for j in jobs}
     names = {j.area_code: j.area_name for j in jobs}
     notebooks = list(dict.fromkeys(j.notebook for j in jobs))
@@ -331,7 +316,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
     started = dt.datetime.now().astimezone()
     clock = time.perf_counter()
     snapshot_ref = options.snapshot or newest_snapshot(stream)
-    sections = select_sections(options.sections)  # a wrong section or scope is answered at once,
+    sections = registry.select(options.sections)  # a wrong section or scope is answered at once,
     options.scope = check_scope(snapshot_ref, options.scope)  # before the whole snapshot is checked
     check = check_snapshot(snapshot_ref)
     if not check.ok:

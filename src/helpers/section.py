@@ -99,11 +99,6 @@ class SectionReport:
     def _outside(self, kpi: Kpi) -> bool:
         return any(not self.snapshot.overlaps(self.scope, code) for code in self._fixed_areas(kpi))
 
-    def national_only(self, kpi: Kpi) -> bool:
-        """A KPI counted for the whole country only (ねんきんダイヤル, 年金委員 ...)."""
-        measure = kpi.numerator
-        return measure is not None and MEASURES[measure].level == "national" and kpi.area is None
-
     @property
     def period(self) -> dt.date:
         """The month end the report is about."""
@@ -181,7 +176,7 @@ class SectionReport:
                               f"{format_value(kpi, p.high)}）{'＊' if p.capped else ''}")
             value = format_value(kpi, r.value)
             status = r.status or "—"
-            if not r.has_value and self.national_only(kpi) and self.scope != NATIONAL_CODE:
+            if not r.has_value and kpi.national_only and self.scope != NATIONAL_CODE:
                 value, status = "全国値のみ", "—"
             target = judged_target(r)
             if kpi.id in assumed:
@@ -421,10 +416,7 @@ def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
     """
     snap, plan, engine = _load(snapshot, plan_file)
     scope = _scope_code(scope)
-    if sections.find(section_id) is None:
-        raise WorkbookError(f"区分「{section_id}」はありません。使える区分: "
-                            f"{', '.join(s.slug for s in sections.SECTIONS)}")
-    section_id = sections.find(section_id).slug
+    section_id = sections.require(section_id).slug
     snap.area(str(scope))  # raises with the nearest codes
     first = int(snap.manifest["first_fiscal_year"])
     if not first <= int(fiscal_year) <= snap.fiscal_year:

@@ -18,6 +18,7 @@ from helpers import paths
 from helpers.contract import BREAKDOWNS, LEVEL_LABELS, LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
 from helpers.era import fiscal_year_of, month_end
 from helpers.errors import InvalidInput, Problem, WorkbookError
+from helpers.quick_checks import MANIFEST, MAX_MANIFEST_BYTES, area_message, normalize_area_code
 from helpers.readers import read_table, row_label_for, sha256_of
 from helpers.safe_yaml import UnsafeYaml, load_yaml_file
 from helpers.schemas import AREAS, MAX_ROWS_PER_RULE, MEASURE_ROWS, PROGRESS, TableSchema, validate_frame
@@ -33,7 +34,6 @@ __all__ = [
     "list_snapshots",
 ]
 
-from helpers.quick_checks import MANIFEST, MAX_MANIFEST_BYTES, area_message, normalize_area_code  # noqa: E402
 
 SNAPSHOT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 TABLE_FILE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
@@ -71,6 +71,7 @@ class Snapshot:
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _levels: dict[str, str] = field(default_factory=dict, repr=False)
     _offices: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _parents: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def as_of(self) -> dt.date:
@@ -103,10 +104,12 @@ class Snapshot:
 
     def ancestors(self, code: str) -> list[str]:
         """The area and the areas above it, up to 全国: '47001' -> ['47001', '47', 'R8', '00']."""
-        parents = dict(zip(self.areas["area_code"], self.areas["parent_code"]))
+        if not self._parents:  # asked for every KPI of every page of a fan-out: built once
+            self._parents.update((str(c), str(p)) for c, p in zip(self.areas["area_code"], self.areas["parent_code"])
+                                 if p is not None and not pd.isna(p))
         chain = [code]
-        while (parent := parents.get(chain[-1])) is not None and not pd.isna(parent) and parent not in chain:
-            chain.append(str(parent))
+        while (parent := self._parents.get(chain[-1])) is not None and parent not in chain:
+            chain.append(parent)
         return chain
 
     def overlaps(self, scope: str, code: str) -> bool:

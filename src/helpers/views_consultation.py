@@ -33,7 +33,7 @@ def service_levels(r: SectionReport):
     labels = [label.replace("月末", "月") for label in breakdowns.MONTH_LABELS]
     for kpi_id, name in _SERVICE:
         kpi = r.plan.kpi(kpi_id)
-        national = r.national_only(kpi)
+        national = kpi.national_only
         area = NATIONAL_CODE if national else r.scope
         lines = breakdowns.monthly_single_lines(r.engine, kpi, area, r.fiscal_year)
         target = kpi.target_value if kpi.target_rule in ("at_least", "below") else None
@@ -49,7 +49,7 @@ def breaches(r: SectionReport, top: int = 15) -> Table | Markdown:
     (待ち時間 30分以上), with the number of such months and the worst month. 応答率 is
     the call centre's, not an office's: it is never tabulated by 年金事務所."""
     offices = areas_below(r.engine, r.scope, "office")
-    checks = [k for k in (r.plan.kpi("CB01"), r.plan.kpi("CB02")) if not r.national_only(k)]
+    checks = [k for k in (r.plan.kpi("CB01"), r.plan.kpi("CB02")) if not k.national_only]
     rows = []
     last = min(r.period, month_end(r.fiscal_year + 1, 3))
     for code, name in zip(offices["area_code"], offices["name_ja"]):

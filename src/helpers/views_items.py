@@ -25,10 +25,7 @@ ITEM_COLORS = {"遅延": "#c0392b", "未報告": "#9e9e9e", "未着手": "#f0ad4
 
 def milestone_text(m: Milestone) -> str:
     """'令和6年1月（期限）'."""
-    year, month = (int(x) for x in m.month.split("-"))
-    import datetime as dt
-
-    return f"{month_label(dt.date(year, month, 1))}（{m.kind}）"
+    return f"{month_label(m.due)}（{m.kind}）"
 
 
 def _kpi_text(r: SectionReport, p: ItemProgress) -> str:

@@ -16,7 +16,10 @@ import importlib
 import pkgutil
 from dataclasses import dataclass, field
 
-__all__ = ["SectionSpec", "SECTIONS", "NOTEBOOKS", "by_slug", "by_notebook", "find", "SCORECARD"]
+from helpers.errors import WorkbookError
+
+__all__ = ["SectionSpec", "SECTIONS", "NOTEBOOKS", "by_slug", "by_notebook", "find", "require", "select",
+           "SCORECARD"]
 
 SCORECARD = "scorecard"
 
@@ -103,3 +106,22 @@ def find(name: str) -> SectionSpec | None:
         if name in (spec.slug, spec.notebook, spec.number) or (name.isdigit() and int(name) == int(spec.number)):
             return spec
     return None
+
+
+def require(name: str, *, with_scorecard: bool = True) -> SectionSpec:
+    """`find`, or `WorkbookError` naming the sections there are (the one refusal that
+    the command line, the runner and the notebooks all give)."""
+    spec = find(name)
+    choices = [s for s in SECTIONS if with_scorecard or s.slug != SCORECARD]
+    if spec is None or spec not in choices:
+        raise WorkbookError(f"区分「{name}」はありません。使える区分: {', '.join(s.slug for s in choices)}")
+    return spec
+
+
+def select(names: list[str] | None) -> list[str]:
+    """Notebook stems, in report order, for section names as `find` reads them (all
+    sections when none are named)."""
+    if not names:
+        return list(NOTEBOOKS)
+    chosen = {require(name).notebook for name in names}
+    return [nb for nb in NOTEBOOKS if nb in chosen]
