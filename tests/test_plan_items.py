@@ -183,3 +183,14 @@ def test_efiling_by_form_is_a_ratio_of_sums():
         e = year.loc[year["measure"] == f"e_filed_{key}", "value"].sum()
         assert frame.loc[form, "電子申請割合"] == f"{100 * e / filed:.1f}%"
     assert frame.loc["主要7届書 計", "電子申請割合"] == f"{r.result('OL01').value:.1f}%"  # the KPI OL01
+
+
+def test_a_section_without_kpis_still_has_its_table_and_record():
+    """A plan part tracked by its items only (a new section with kpi_sections=()) renders:
+    the KPI table has its columns and the record reads them."""
+    r = open_section("operations", snapshot="sample-2023-09-30", plan_file="params/plan_fy2023.yaml",
+                     scope="00", fiscal_year=2023)
+    empty = r.kpi_frame([])
+    assert list(empty.columns[:3]) == ["ID", "指標", "実績"] and empty.empty
+    r._results = []  # as a section with no KPIs has
+    assert r.record()["kpis"] == {} and r.kpi_table().frame.empty

@@ -167,7 +167,7 @@ class SectionReport:
         a projection held at 100% a ＊; `notes` gives the footnotes."""
         rows = []
         assumed = self._assumed(results)
-        for r in results or self.results:
+        for r in self.results if results is None else results:
             kpi = r.kpi
             projection = "—"
             if r.projection:
@@ -193,18 +193,21 @@ class SectionReport:
                 "年度末見込み（幅）": projection,
                 "計画": kpi.plan_page,
             })
-        return pd.DataFrame(rows)
+        # the columns even for a section without KPIs (a plan part tracked by items only)
+        return pd.DataFrame(rows, columns=["ID", "指標", "実績", "時点", "前年同期", "前年同期比", "目標", "判定",
+                                           "年度末見込み（幅）", "計画"])
 
     def _assumed(self, results: list[KpiResult] | None = None) -> dict[str, int]:
         """KPI id -> footnote number, for the KPIs whose target or definition is assumed."""
-        ids = [r.kpi.id for r in results or self.results if r.kpi.assumption]
+        chosen = self.results if results is None else results
+        ids = [r.kpi.id for r in chosen if r.kpi.assumption]
         return {kpi_id: i + 1 for i, kpi_id in enumerate(ids)}
 
     def notes(self, results: list[KpiResult] | None = None) -> list[str]:
         """Footnotes of the KPI table: assumed definitions and targets, how in-year
         judgements and year-end projections are made (from which fiscal years), capped
         projections, and KPIs left out because they concern another area."""
-        results = results or self.results
+        results = self.results if results is None else results
         out = []
         assumed = self._assumed(results)
         for r in results:
