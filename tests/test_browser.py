@@ -107,6 +107,26 @@ def test_pages_print_to_a4_pdfs_with_page_numbers(report):
     assert "年金記録" in text and "令和" in text and f"1 / {pages}" in text
 
 
+def test_fan_out_prints_every_area_page(tmp_path, capsys):
+    """In a fan-out each area's pages are printed too, into pdf/<area>/."""
+    from pypdf import PdfReader
+
+    from helpers import runner
+
+    page = "<html><head><meta charset='utf-8'><title>{0}</title></head><body><h1>{0}</h1></body></html>"
+    (tmp_path / "index.html").write_text(page.format("索引"), encoding="utf-8")
+    for folder, name in (("", "全国"), ("47001", "沖縄第1事務所"), ("47002", "沖縄第2事務所")):
+        where = tmp_path / folder
+        where.mkdir(exist_ok=True)
+        (where / "04_records.html").write_text(page.format(f"{name} 記録管理"), encoding="utf-8")
+    runner._write_pdfs(tmp_path, sys.stderr, workers=2)
+    got = sorted(p.relative_to(tmp_path / "pdf").as_posix() for p in (tmp_path / "pdf").rglob("*.pdf"))
+    assert got == ["04_records.pdf", "47001/04_records.pdf", "47002/04_records.pdf", "index.pdf"]
+    text = PdfReader(tmp_path / "pdf" / "47002" / "04_records.pdf").pages[0].extract_text()
+    assert "沖縄第2事務所記録管理" in "".join(text.split())  # pypdf spaces the Latin digit
+    assert "注意" not in capsys.readouterr().err
+
+
 def test_pdf_without_chromium_says_so(tmp_path, monkeypatch, capsys):
     from helpers import runner
 

@@ -42,6 +42,26 @@ def test_batch_notebooks_equal_single_runs(project):
         assert f'<a href="../{name}.html">上位: 沖縄県</a>' in page
     parent = (batch / "01_national_pension.html").read_text(encoding="utf-8")
     assert '<a href="47003/01_national_pension.html">沖縄第3事務所</a>' in parent
+    _check_area_workbooks(batch, area)
+
+
+def _check_area_workbooks(batch: Path, area: str) -> None:
+    """Each area of a fan-out has its own Excel workbook, linked from the index, whose
+    figures are the area's (the same 実績 as the area's single run)."""
+    from openpyxl import load_workbook
+
+    books = sorted(p.relative_to(batch).as_posix() for p in batch.glob("47*/*.xlsx"))
+    assert books == [f"4700{i}/{SNAPSHOT}_4700{i}.xlsx" for i in range(1, 6)]
+    index = (batch / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="{area}/{SNAPSHOT}_{area}.xlsx">.xlsx</a>' in index
+    mine = load_workbook(batch / area / f"{SNAPSHOT}_{area}.xlsx")
+    alone = load_workbook(batch.parent / f"{SNAPSHOT}_{area}" / f"{SNAPSHOT}_{area}.xlsx")
+    assert mine.sheetnames == alone.sheetnames
+    assert [[c.value for c in row] for row in mine["スコアカード"].iter_rows(min_row=2)] == \
+           [[c.value for c in row] for row in alone["スコアカード"].iter_rows(min_row=2)]
+    other = load_workbook(batch / "47001" / f"{SNAPSHOT}_47001.xlsx")
+    assert [[c.value for c in row] for row in other["スコアカード"].iter_rows(min_row=5)] != \
+           [[c.value for c in row] for row in mine["スコアカード"].iter_rows(min_row=5)]
 
 
 def _without_nav(path: Path) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 __all__ = ["find_chromium", "print_pdf", "PdfUnavailable"]
@@ -37,11 +38,15 @@ def print_pdf(html: Path, pdf: Path, browser: str | None = None, timeout: float 
     browser = browser or find_chromium()
     if browser is None:
         raise PdfUnavailable("Chromium が見つかりません（Debian では sudo apt-get install chromium）")
-    args = [browser, "--headless", "--disable-gpu", "--no-pdf-header-footer", "--hide-scrollbars",
-            f"--print-to-pdf={pdf}", html.resolve().as_uri()]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.insert(1, "--no-sandbox")  # Chromium refuses to run as root inside its sandbox
-    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    with tempfile.TemporaryDirectory(prefix="workbook-chromium-") as profile:
+        # its own profile folder, so that several pages print at once; no background
+        # networking, since a report page needs nothing from outside
+        args = [browser, "--headless", "--disable-gpu", "--no-pdf-header-footer", "--hide-scrollbars",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.insert(1, "--no-sandbox")  # Chromium refuses to run as root inside its sandbox
+        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
         raise RuntimeError(f"Chromium が {html.name} を PDF にできませんでした: {done.stderr[-300:]}")
     return pdf

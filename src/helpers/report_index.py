@@ -208,12 +208,15 @@ def _section_table(results: list, titles: dict[str, str]) -> list[str]:
 def _each_table(results: list, notebooks: list[str], titles: dict[str, str], each: str) -> list[str]:
     level = {"region": "地域", "prefecture": "都道府県", "office": "年金事務所"}[each]
     header = "".join(f"<th>{escape(titles.get(nb, nb))}</th>" for nb in notebooks)
-    rows = [f"<h2>{level}別</h2>", "<table>", f"<tr><th>{level}</th>{header}</tr>"]
+    rows = [f"<h2>{level}別</h2>", "<table>", f"<tr><th>{level}</th>{header}<th>Excel</th></tr>"]
     by_area: dict[str, dict[str, object]] = {}
     names: dict[str, str] = {}
+    workbooks: dict[str, str] = {}
     for r in results:
         by_area.setdefault(r.job.area_code, {})[r.job.notebook] = r
         names[r.job.area_code] = r.job.area_name
+        if r.job.excel and r.ok:
+            workbooks[r.job.area_code] = f"{r.job.folder}/{r.job.excel}"
     for code, cells in by_area.items():
         tds = []
         for nb in notebooks:
@@ -224,6 +227,7 @@ def _each_table(results: list, notebooks: list[str], titles: dict[str, str], eac
             css = ' class="failed"' if not r.ok else ""
             label = "開く" if r.ok else "失敗"
             tds.append(f'<td{css}><a href="{escape(r.job.html)}">{label}</a> {_counts(r.record)}</td>')
-        rows.append(f"<tr><td>{escape(names[code])}（{escape(code)}）</td>{''.join(tds)}</tr>")
+        book = f'<a href="{escape(workbooks[code])}">.xlsx</a>' if code in workbooks else ""
+        rows.append(f"<tr><td>{escape(names[code])}（{escape(code)}）</td>{''.join(tds)}<td>{book}</td></tr>")
     rows.append("</table>")
     return rows

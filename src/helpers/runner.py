@@ -69,6 +69,8 @@ class Job:
     parameters: dict = field(default_factory=dict)
     title: str = ""        # the page title: 「全国 スコアカード」
     nav: str = ""          # escaped HTML links: the index, the other sections, parent and child areas
+    excel: str = ""        # in a fan-out, one job per area also writes the area's workbook (file name)
+    excel_sections: tuple[str, ...] = ()  # the notebooks that workbook covers
 
     @property
     def html(self) -> str:
@@ -113,25 +115,36 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
             if notebook == registry.by_slug(registry.SCORECARD).notebook:
                 params["compare_with"] = compare_with
             jobs.append(Job(notebook, code, name, folder, params))
+        if folder and sections:  # the area's Excel workbook, written by its first job
+            jobs[-len(sections)].excel = f"{report_name(snapshot.id, code, None)}.xlsx"
+            jobs[-len(sections)].excel_sections = tuple(sections)
     return jobs
 
 
 def _write_excel(staging: Path, name: str, ref: str, options: RunOptions, notebooks: list[str], snapshot) -> str:
     """The report's scope as an Excel workbook beside its HTML: the scorecard and each
-    section that ran (for a fan-out, the scope's own figures; each area has its pages)."""
+    section that ran (in a fan-out each area's job writes the area's own)."""
+    return write_area_excel(staging / f"{name}.xlsx", notebooks, snapshot=ref, plan_file=options.plan_file,
+                            scope=options.scope, fiscal_year=options.fiscal_year or snapshot.fiscal_year)
+
+
+def write_area_excel(target: Path, notebooks: list[str] | tuple[str, ...], *, snapshot: str, plan_file: str,
+                     scope: str, fiscal_year: int) -> str:
+    """One area's Excel workbook: the scorecard first, then each section; returns its file name."""
     from helpers.excel import write_report_workbook
     from helpers.section import open_section
 
-    reports = [open_section(registry.by_notebook(nb).slug, snapshot=ref, plan_file=options.plan_file,
-                            scope=options.scope, fiscal_year=options.fiscal_year or snapshot.fiscal_year)
+    reports = [open_section(registry.by_notebook(nb).slug, snapshot=snapshot, plan_file=plan_file,
+                            scope=scope, fiscal_year=fiscal_year)
                for nb in notebooks]
     reports.sort(key=lambda r: r.section_id != "scorecard")
-    return write_report_workbook(staging / f"{name}.xlsx", reports).name
+    return write_report_workbook(target, reports).name
 
 
-def _write_pdfs(staging: Path, stream) -> None:
-    """Each page of the scope (the index and the sections at the report's root) as an A4
-    PDF in pdf/, or a clear line saying why not (no Chromium on this machine)."""
+def _write_pdfs(staging: Path, stream, workers: int = 1) -> None:
+    """Every page as an A4 PDF under pdf/ (the scope's pages at its root, a fan-out's
+    area pages in pdf/<area>/), `workers` pages at a time, or a clear line saying why
+    not (no Chromium on this machine)."""
     from helpers.pdf import PdfUnavailable, find_chromium, print_pdf
 
     browser = find_chromium()
@@ -139,13 +152,23 @@ def _write_pdfs(staging: Path, stream) -> None:
         print("注意: PDF は作りませんでした。Chromium が見つかりません（Debian では sudo apt-get install chromium）。"
               "HTML はブラウザの印刷で A4 に印刷できます。", file=stream)
         return
-    folder = staging / "pdf"
-    folder.mkdir(exist_ok=True)
-    for page in sorted(staging.glob("*.html")):
+    pages = sorted(staging.glob("*.html")) + sorted(staging.glob("*/*.html"))
+    pages = [p for p in pages if p.parent.name != "pdf"]
+
+    def one(page: Path) -> str | None:
+        rel = page.relative_to(staging).with_suffix(".pdf")
+        target = staging / "pdf" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            print_pdf(page, folder / f"{page.stem}.pdf", browser)
+            print_pdf(page, target, browser)
         except (PdfUnavailable, RuntimeError, subprocess.TimeoutExpired) as err:
-            print(f"注意: {page.name} の PDF を作れませんでした: {err}", file=stream)
+            return f"注意: {page.relative_to(staging)} の PDF を作れませんでした: {err}"
+        return None
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for problem in pool.map(one, pages):  # in page order, so the messages read in order
+            if problem:
+                print(problem, file=stream)
 
 
 def _plan_items(snapshot, plan) -> dict:
@@ -219,6 +242,10 @@ def _run_job(job: Job, staging: Path, source: Path, engine: str = "kernel",
         if leaks and error is None:
             error = {"cell": None, "ename": "OfflineError", "evalue": f"外部の資源を参照しています: {leaks[:3]}"}
         (target_dir / f"{job.notebook}.html").write_text(html, encoding="utf-8")
+    if error is None and job.excel:
+        p = job.parameters
+        write_area_excel(target_dir / job.excel, job.excel_sections, snapshot=p["snapshot"],
+                         plan_file=p["plan_file"], scope=job.area_code, fiscal_year=p["fiscal_year"])
     if error is None and not keep:
         executed.unlink(missing_ok=True)  # kept only for diagnosis of failures
     return JobResult(job, error is None, time.perf_counter() - started, error, record)
@@ -378,7 +405,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
                 write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
                             each=options.each, excel=workbook_file, **_plan_items(snapshot, plan))
                 if options.pdf:
-                    _write_pdfs(staging, stream)
+                    _write_pdfs(staging, stream, jobs_n)
                 if failed:
                     where = keep_failed(staging, out, name)
                     print(f"失敗した区分があります（{len(failed)} 件）。公開中のレポートはそのままです。"
