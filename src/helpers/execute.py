@@ -60,7 +60,8 @@ def run_notebook(source: Path, target: Path, parameters: dict | None = None,
     """Execute `source` with papermill into `target` and return the executed notebook.
 
     `engine` is "kernel" (a fresh Jupyter kernel, papermill's default engine) or
-    "workbook" (the warm in-process shell of `helpers.inprocess`).
+    "workbook" (the warm in-process shell of `helpers.inprocess`, through the papermill
+    engine of `helpers.papermill_engine`).
 
     Raises:
         papermill.PapermillExecutionError: when a cell fails (the target notebook,
@@ -69,9 +70,9 @@ def run_notebook(source: Path, target: Path, parameters: dict | None = None,
     import papermill
 
     if engine == "workbook":
-        from helpers import inprocess
+        from helpers.papermill_engine import ensure_registered
 
-        inprocess.register()
+        ensure_registered()
         return papermill.execute_notebook(
             str(source), str(target), parameters=parameters or {}, kernel_name="python3",
             cwd=str(cwd or source.parent), progress_bar=False, log_output=False, engine_name="workbook",
