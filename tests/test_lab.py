@@ -129,6 +129,10 @@ def test_analyst_changes_scope_to_okinawa_and_reruns(lab):
         page.goto(f"{url}/lab/tree/01_national_pension.ipynb?token={token}")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        # Opening a committed notebook changes nothing in it: no metadata is filled in
+        # or upgraded once the kernel has answered, so the tab is not marked modified.
+        page.wait_for_timeout(1500)
+        dirty_on_open = page.locator(".lm-TabBar-tab.jp-mod-dirty").count()
         editor = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".cm-content")
         editor.click()
         page.keyboard.press("Control+a")
@@ -154,6 +158,7 @@ def test_analyst_changes_scope_to_okinawa_and_reruns(lab):
                                            "els => els.map(e => e.naturalWidth)")
         page.screenshot(path=str(root / "lab.png"))
         browser.close()
+    assert dirty_on_open == 0
     assert errors == 0
     assert "範囲: 沖縄県（都道府県、コード 47）" in text
     assert "<strong>" not in text and "**" not in text  # markdown is rendered, not shown raw

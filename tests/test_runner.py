@@ -8,6 +8,8 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from html.parser import HTMLParser
 
@@ -131,19 +133,22 @@ def test_killed_run_publishes_nothing_half_written(project):
 
 
 def test_second_concurrent_run_is_refused(project):
-    # two sections on one worker: the first run holds the lock for several seconds
-    proc = start("run", "--snapshot", SNAPSHOT, "--sections", "records", "employee_pension", "--jobs", "1",
-                 root=project)
-    lock = project / "reports" / ".lock"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (lock.exists() and lock.read_text(encoding="utf-8").strip()):
-        time.sleep(0.1)
-    second = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", root=project)
-    out, err = proc.communicate(timeout=120)
+    """While a run holds the output folder's lock, a second run is refused at once
+    (exit 2, no traceback). The holder takes the lock with the runner's own RunLock and
+    keeps it until told, so the test does not depend on how fast a run finishes."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys; from pathlib import Path; from helpers.publish import RunLock\n"
+         "with RunLock(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()",
+         str(project / "reports")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        second = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", root=project)
+    finally:
+        holder.communicate("", timeout=30)
     assert second.returncode == 2
-    assert "別の実行が reports/ に書き込み中です" in second.stderr and "Traceback" not in second.stderr
-    assert proc.returncode == 0, err
-    assert (project / "reports" / SNAPSHOT / "04_records.html").is_file()
+    assert "別の実行が reports/ に書き込み中です（PID " in second.stderr and "Traceback" not in second.stderr
+    assert not (project / "reports" / SNAPSHOT).exists()
 
 
 def test_invalid_snapshot_is_refused_before_any_notebook(project):

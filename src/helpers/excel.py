@@ -137,7 +137,7 @@ def write_report_workbook(path: Path, reports: list[SectionReport]) -> Path:
     """
     from openpyxl import Workbook
 
-    from helpers.views_items import milestone_text
+    from helpers.register import milestone_text
 
     book = Workbook()
     book.remove(book.active)

@@ -16,7 +16,7 @@ from helpers.era import month_end
 from helpers.errors import InvalidInput, Problem
 from helpers.safe_yaml import UnsafeYaml, load_yaml_file
 
-__all__ = ["Milestone", "PlanItem", "PlanPart", "Register", "load_register", "DEFAULT_REGISTER",
+__all__ = ["Milestone", "milestone_text", "PlanItem", "PlanPart", "Register", "load_register", "DEFAULT_REGISTER",
            "MILESTONE_KINDS", "ITEM_ID"]
 
 DEFAULT_REGISTER = "params/plan_register_fy2023.yaml"
@@ -160,3 +160,10 @@ def load_register(path: str = DEFAULT_REGISTER) -> Register:
     ('2024-01', 12)
     """
     return _load(str(path))
+
+
+def milestone_text(m: Milestone) -> str:
+    """'令和6年1月（期限）'."""
+    from helpers.era import month_label
+
+    return f"{month_label(m.due)}（{m.kind}）"

@@ -60,7 +60,7 @@ def _counts(record: dict | None) -> str:
 
 def _outcome(result) -> str:
     if result.ok:
-        return "成功"
+        return "成功（入力が前回と同じため再利用）" if getattr(result, "cached", False) else "成功"
     e = result.error or {}
     where = f"セル {e.get('cell')}" if e.get("cell") else "実行前"
     return f"失敗（{where}で {escape(str(e.get('ename')))}: {escape(str(e.get('evalue')))}）"
@@ -169,7 +169,7 @@ def _items_table(register, items: list, kpi_status: dict, as_of) -> list[str]:
     """The 進捗管理表: every item with its milestones, status and its KPIs' statuses,
     filterable by part and status in the page itself (no network resource)."""
     from helpers.item_progress import ITEM_STATUSES
-    from helpers.views_items import milestone_text
+    from helpers.register import milestone_text
 
     parts = "".join(f'<option value="{p.part}">({p.part}) {escape(p.name)}</option>' for p in register.parts)
     statuses = "".join(f'<option value="{s}">{s}</option>' for s in ITEM_STATUSES)

@@ -27,6 +27,7 @@ from helpers import sections as registry
 from helpers.errors import InvalidInput, OutputError, WorkbookError
 from helpers.execute import notebook_paths, strip_run_metadata
 from helpers.html_export import export_html, external_resources
+from helpers.incremental import OutputCache
 from helpers.plan import load_plan
 from helpers.progress import Progress
 from helpers.publish import RunLock, clean_stale, keep_failed, publish, staging_dir
@@ -56,6 +57,7 @@ class RunOptions:
     fiscal_year: int | None = None  # None: the snapshot's year
     compare_with: str = "auto"  # the scorecard's 前回: auto (latest earlier snapshot), none, or an id
     pdf: bool = False  # also print each page of the scope to an A4 PDF (headless Chromium)
+    force: bool = False  # execute every page, even those whose inputs have not changed
 
 
 @dataclass
@@ -87,6 +89,7 @@ class JobResult:
     seconds: float
     error: dict | None = None
     record: dict | None = None
+    cached: bool = False  # reused from an earlier run whose inputs were the same
 
 
 def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
@@ -139,6 +142,35 @@ def write_area_excel(target: Path, notebooks: list[str] | tuple[str, ...], *, sn
                for nb in notebooks]
     reports.sort(key=lambda r: r.section_id != "scorecard")
     return write_report_workbook(target, reports).name
+
+
+def _page_files(job: Job) -> list[str]:
+    """What a page leaves in its folder: its HTML, and the area's workbook if it writes one."""
+    return [f"{job.notebook}.html", *([job.excel] if job.excel else [])]
+
+
+def _page_inputs(job: Job, source: Path, compared: dict | None) -> dict:
+    """A page's own inputs, for its cache key (`helpers.incremental`)."""
+    from helpers.readers import sha256_of
+
+    page = {"notebook": job.notebook, "notebook_sha256": sha256_of(source), "parameters": job.parameters,
+            "title": job.title, "nav": job.nav, "excel": job.excel, "excel_sections": list(job.excel_sections)}
+    if "compare_with" in job.parameters:
+        page["compared_with"] = compared
+    return page
+
+
+def _compared_snapshot(snapshot, compare_with: str) -> dict | None:
+    """The earlier snapshot a scorecard compares with (its id and manifest checksum)."""
+    from helpers.compare import earlier_snapshot
+    from helpers.readers import sha256_of
+
+    ref = earlier_snapshot(snapshot) if compare_with == "auto" else (None if compare_with == "none" else compare_with)
+    if ref is None:
+        return None
+    folder = paths.snapshots_dir() / ref
+    manifest = (folder if folder.is_dir() else paths.resolve(ref)) / "manifest.yaml"
+    return {"id": ref, "manifest_sha256": sha256_of(manifest) if manifest.is_file() else None}
 
 
 def _write_pdfs(staging: Path, stream, workers: int = 1) -> None:
@@ -286,11 +318,12 @@ def _warm_up(snapshot_ref: str, plan_file: str, snapshot, plan) -> None:
 
     from helpers import inprocess, section
     from helpers.html_export import _exporter
+    from helpers.papermill_engine import ensure_registered
 
     for spec in registry.SECTIONS:
         importlib.import_module(f"helpers.{spec.views}")
 
-    inprocess.register()
+    ensure_registered()
     inprocess.shell()
     section.prime(snapshot_ref, plan_file, snapshot, plan)
     section._load(snapshot_ref, plan_file)[2].scorecard()  # builds the engine's matrices once
@@ -299,18 +332,41 @@ def _warm_up(snapshot_ref: str, plan_file: str, snapshot, plan) -> None:
 
 def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], workers: int,
                  options: RunOptions, snapshot_ref: str, progress: Progress, snapshot=None,
-                 plan=None, lock_fd: int | None = None) -> list[JobResult]:
-    """Run every job, `workers` at a time, heaviest first, reporting each as it finishes."""
+                 plan=None, lock_fd: int | None = None, cache=None) -> list[JobResult]:
+    """Run every job whose page is not cached, `workers` at a time, heaviest first,
+    reporting each as it finishes; keep each page that succeeded in the cache."""
     # the heaviest notebooks first, so that the last worker to finish is not left with a long one
     jobs = sorted(jobs, key=lambda j: -registry.by_notebook(j.notebook).weight)
     results: list[JobResult] = []
+    keys: dict[int, str] = {}
+    if cache is not None:
+        compared = _compared_snapshot(snapshot, options.compare_with) if snapshot is not None else None
+        to_run = []
+        for job in jobs:
+            key = keys[id(job)] = cache.key(_page_inputs(job, sources[job.notebook], compared))
+            hit = cache.get(key, staging / job.folder if job.folder else staging, _page_files(job))
+            if hit is None:
+                to_run.append(job)
+                continue
+            results.append(JobResult(job, True, 0.0, None, hit.record, cached=True))
+            progress.done(results[-1])
+        jobs = to_run
+
+    def finished(result: JobResult) -> None:
+        results.append(result)
+        progress.done(result)
+        if cache is not None and result.ok:
+            folder = staging / result.job.folder if result.job.folder else staging
+            cache.put(keys[id(result.job)], folder, _page_files(result.job), result.seconds, result.record)
+
+    if not jobs:
+        return results
     if options.engine == "kernel":
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_run_job, job, staging, sources[job.notebook], "kernel",
                                    options.keep_notebooks) for job in jobs]
             for future in as_completed(futures):
-                results.append(future.result())
-                progress.done(results[-1])
+                finished(future.result())
         return results
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -330,8 +386,9 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
                 result = JobResult(futures[future], False, 0.0, {
                     "cell": None, "ename": "WorkerCrashed",
                     "evalue": "作業プロセスが異常終了しました（メモリ不足などの可能性）"})
-            results.append(result)
-            progress.done(result)
+            # the result crossed a process boundary: its job is a copy, so key by the original
+            result.job = futures[future]
+            finished(result)
     return results
 
 
@@ -377,8 +434,10 @@ def run_reports(options: RunOptions, stream=None) -> int:
                 clean_stale(out)
                 staging = staging_dir(out, name, started)
                 progress = Progress(len(jobs), stream)
+                cache = OutputCache.for_run(out, snapshot_facts(snapshot), paths.resolve(options.plan_file),
+                                            package_versions(), enabled=not (options.force or options.keep_notebooks))
                 results = _execute_all(jobs, staging, sources, jobs_n, options, ref, progress, snapshot, plan,
-                                       lock.fileno())
+                                       lock.fileno(), cache)
                 progress.close()
                 order = {(j.area_code, j.notebook): i for i, j in enumerate(jobs)}
                 results.sort(key=lambda r: order[(r.job.area_code, r.job.notebook)])
@@ -397,10 +456,15 @@ def run_reports(options: RunOptions, stream=None) -> int:
                     "notebooks": [{"area_code": r.job.area_code, "area_name": r.job.area_name,
                                    "notebook": r.job.notebook, "html": r.job.html,
                                    "outcome": "ok" if r.ok else "failed", "seconds": round(r.seconds, 2),
-                                   "error": r.error} for r in results],
+                                   "cached": r.cached, "error": r.error} for r in results],
                     "exit_code": 1 if failed else 0,
                 }
-                workbook_file = _write_excel(staging, name, ref, options, sections, snapshot)
+                workbook_file = f"{name}.xlsx"
+                book_key = cache.key({"excel": workbook_file, "sections": sections, "scope": options.scope,
+                                      "fiscal_year": fiscal_year})
+                if cache.get(book_key, staging, [workbook_file]) is None:
+                    _write_excel(staging, name, ref, options, sections, snapshot)
+                    cache.put(book_key, staging, [workbook_file], 0.0, None)
                 (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
                 write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
                             each=options.each, excel=workbook_file, **_plan_items(snapshot, plan))
@@ -416,8 +480,11 @@ def run_reports(options: RunOptions, stream=None) -> int:
                               f"{e.get('ename')}: {e.get('evalue')}", file=stream)
                     return 1
                 link = publish(staging, out, name)
+                cache.prune()
                 shown = link.relative_to(paths.project_root()) if link.is_relative_to(paths.project_root()) else link
-                print(f"公開しました: {shown}/index.html（{len(results)} 件、{wall:.1f}秒）",
+                reused = sum(r.cached for r in results)
+                note = f"うち {reused} 件は入力が前回と同じため再利用、" if reused else ""
+                print(f"公開しました: {shown}/index.html（{len(results)} 件、{note}{wall:.1f}秒）",
                       file=stream)
                 return 0
             except BaseException:

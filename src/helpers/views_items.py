@@ -13,7 +13,7 @@ from helpers import plots
 from helpers.era import month_end_label, month_label
 from helpers.escaping import md
 from helpers.item_progress import ITEM_STATUSES, ItemProgress
-from helpers.register import Milestone
+from helpers.register import milestone_text
 from helpers.section import SectionReport
 from helpers.tables import Table, styled
 
@@ -21,11 +21,6 @@ __all__ = ["items_table", "milestone_timeline", "items_overview", "items_summary
            "ITEM_COLORS"]
 
 ITEM_COLORS = {"遅延": "#c0392b", "未報告": "#9e9e9e", "未着手": "#f0ad4e", "実施中": "#5b9bd5", "完了": "#2e7d32"}
-
-
-def milestone_text(m: Milestone) -> str:
-    """'令和6年1月（期限）'."""
-    return f"{month_label(m.due)}（{m.kind}）"
 
 
 def _kpi_text(r: SectionReport, p: ItemProgress) -> str:
