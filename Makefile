@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 LAB_OPTIONS := --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
   --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-.PHONY: help install report test check lint lab bench notebooks sample lock clean
+.PHONY: help install report test test-versions check lint lab bench notebooks sample lock clean
 
 # The quick tier for the edit loop: unit, contract, bad-input and report-content tests
 # and the doctests (no notebook execution, no browser).
@@ -46,6 +46,14 @@ test: $(STAMP) ## run every test (unit, bad input, papermill scope runs, nbval o
 check: $(STAMP) ## the quick tier (under a minute): unit, contract, bad-input and report-content tests
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope $(CHECK_TESTS)
 
+# The README claims Python 3.11 to 3.13. `make test-versions` builds .venv-3.12 and
+# .venv-3.13 (from pyenv, or python3.12/python3.13 on PATH) with the same pins and runs
+# the quick tier plus the engine, worker and batch tests on each; a missing interpreter
+# is reported and skipped, not failed.
+VERSION_TESTS := $(CHECK_TESTS) tests/test_engine.py tests/test_workers.py tests/test_incremental.py
+test-versions: ## the quick tier, engine and worker tests on Python 3.12 and 3.13
+	@for v in 3.12 3.13; do 	  py=$$(command -v python$$v || ls -d $$HOME/.pyenv/versions/$$v*/bin/python 2>/dev/null | tail -1); 	  if [ -z "$$py" ]; then echo "Python $$v が見つからないため省きます"; continue; fi; 	  test -x .venv-$$v/bin/python || $$py -m venv .venv-$$v || exit 1; 	  .venv-$$v/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]' || exit 1; 	  echo "== Python $$v"; 	  .venv-$$v/bin/python -m pytest -q -n 2 --dist loadscope $(VERSION_TESTS) || exit 1; 	done
+
 lint: $(STAMP) ## ruff (rules in pyproject.toml)
 	$(BIN)/ruff check src tests tools bench conftest.py
 
@@ -68,4 +76,4 @@ lock: $(STAMP) ## re-pin constraints.txt from the current .venv
 	  $(BIN)/python -m pip freeze --exclude-editable ) > constraints.txt
 
 clean: ## remove .venv and build output
-	rm -rf $(VENV) reports build *.egg-info src/*.egg-info
+	rm -rf $(VENV) .venv-3.12 .venv-3.13 reports build *.egg-info src/*.egg-info

@@ -10,8 +10,8 @@ from pathlib import Path
 SNAPSHOT = "sample-2023-09-30"
 
 
-def workbook(*args: str, root: Path | None = None, **kw) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
+def workbook(*args: str, root: Path | None = None, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    env = dict(os.environ if env is None else env)
     if root is not None:
         env["WORKBOOK_ROOT"] = str(root)
     return subprocess.run([sys.executable, "-m", "helpers.cli", *args], capture_output=True, text=True,

@@ -168,3 +168,23 @@ def test_unknown_scope_is_refused(project):
     done = workbook("run", "--snapshot", SNAPSHOT, "--scope", "4700", root=project)
     assert done.returncode == 2
     assert "地域コード「4700」はこのスナップショットにありません" in done.stderr
+
+
+def test_profile_records_every_cell(project):
+    """`--profile`: run.json gives each code cell's seconds and peak memory, the cells
+    numbered as the notebook numbers them; the slowest are printed."""
+    import nbformat
+
+    done = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", "--profile", root=project)
+    assert done.returncode == 0, done.stderr
+    assert "時間のかかったセル（上位 5 件" in done.stderr
+    page = json.loads((project / "reports" / SNAPSHOT / "run.json").read_text(encoding="utf-8"))["notebooks"][0]
+    source = nbformat.read(project / "notebooks" / "04_records.ipynb", as_version=4)
+    code = [c.source.strip().splitlines()[0] for c in source.cells if c.cell_type == "code" and c.source.strip()]
+    cells = page["cells"]
+    # every code cell, papermill's injected parameters included, in order
+    assert [c["cell"] for c in cells] == list(range(1, len(code) + 2))
+    assert [c["first_line"] for c in cells if c["cell"] > 2] == [line[:80] for line in code[1:]]
+    assert all(c["seconds"] >= 0 for c in cells) and sum(c["seconds"] for c in cells) <= page["seconds"]
+    assert all(100 < c["peak_mib"] < 4096 for c in cells)
+    assert page["cached"] is False

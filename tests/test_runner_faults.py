@@ -99,14 +99,19 @@ def test_markup_in_names_and_plan_texts_is_published_as_text(project):
 
 
 def _children(pid: int) -> list[int]:
-    found = []
+    """Every descendant of `pid`: the fork server, its workers, multiprocessing's helpers."""
+    parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
     return found
 
 

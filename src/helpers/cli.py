@@ -141,7 +141,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     options = RunOptions(snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each,
                          jobs=args.jobs, out=args.out, plan_file=args.plan, engine=args.engine,
-                         keep_notebooks=args.keep_notebooks, force=args.force, fiscal_year=args.fiscal_year,
+                         keep_notebooks=args.keep_notebooks, force=args.force, profile=args.profile, fiscal_year=args.fiscal_year,
                          compare_with=args.compare_with, pdf=args.pdf)
     return run_reports(options)
 
@@ -220,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true",
                      help="入力（スナップショット・計画・パラメータ・コード）が前回と同じページも実行し直す"
                           "（既定: 同じなら前回の結果を再利用する）")
+    run.add_argument("--profile", action="store_true",
+                     help="各セルの所要時間と最大メモリを run.json（notebooks の cells）に記録し、"
+                          "時間のかかったセルを表示する（このときは前回の結果を再利用しない）")
     run.set_defaults(func=_cmd_run)
 
     diff = add("diff", "2つのスナップショットの間の変化（判定の変化、動きの大きい指標、新たな遅延）を表示する")

@@ -56,12 +56,13 @@ def _ipc_kernel_manager():
 
 
 def run_notebook(source: Path, target: Path, parameters: dict | None = None,
-                 cwd: Path | None = None, engine: str = "kernel") -> nbformat.NotebookNode:
+                 cwd: Path | None = None, engine: str = "kernel", **engine_options) -> nbformat.NotebookNode:
     """Execute `source` with papermill into `target` and return the executed notebook.
 
     `engine` is "kernel" (a fresh Jupyter kernel, papermill's default engine) or
     "workbook" (the warm in-process shell of `helpers.inprocess`, through the papermill
-    engine of `helpers.papermill_engine`).
+    engine of `helpers.papermill_engine`). `engine_options` go to the engine (the
+    workbook engine's `profile` list).
 
     Raises:
         papermill.PapermillExecutionError: when a cell fails (the target notebook,
@@ -76,6 +77,7 @@ def run_notebook(source: Path, target: Path, parameters: dict | None = None,
         return papermill.execute_notebook(
             str(source), str(target), parameters=parameters or {}, kernel_name="python3",
             cwd=str(cwd or source.parent), progress_bar=False, log_output=False, engine_name="workbook",
+            **engine_options,
         )
     return papermill.execute_notebook(
         str(source), str(target), parameters=parameters or {}, kernel_name="python3",

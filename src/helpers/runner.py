@@ -34,7 +34,7 @@ from helpers.publish import RunLock, clean_stale, keep_failed, publish, staging_
 from helpers.quick_checks import check_scope, newest_snapshot
 from helpers.run_record import git_commit, package_versions, snapshot_facts
 from helpers.snapshot import check_snapshot
-from helpers.workers import stop_on_sigterm, stopping_on_error, worker_init
+from helpers.workers import stop_on_sigterm, stopping_on_error, worker_context, worker_init
 
 __all__ = ["RunOptions", "Job", "JobResult", "run_reports", "newest_snapshot"]
 
@@ -58,6 +58,7 @@ class RunOptions:
     compare_with: str = "auto"  # the scorecard's 前回: auto (latest earlier snapshot), none, or an id
     pdf: bool = False  # also print each page of the scope to an A4 PDF (headless Chromium)
     force: bool = False  # execute every page, even those whose inputs have not changed
+    profile: bool = False  # record each cell's seconds and peak memory in run.json
 
 
 @dataclass
@@ -90,6 +91,7 @@ class JobResult:
     error: dict | None = None
     record: dict | None = None
     cached: bool = False  # reused from an earlier run whose inputs were the same
+    cells: list | None = None  # with --profile: each code cell's seconds and peak memory
 
 
 def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
@@ -249,7 +251,7 @@ def link_pages(jobs: list[Job], snapshot, plan) -> None:
 
 
 def _run_job(job: Job, staging: Path, source: Path, engine: str = "kernel",
-             keep: bool = False) -> JobResult:
+             keep: bool = False, profile: bool = False) -> JobResult:
     """Execute one notebook and write its HTML; on failure keep the executed notebook."""
     from helpers.execute import run_notebook
 
@@ -258,12 +260,15 @@ def _run_job(job: Job, staging: Path, source: Path, engine: str = "kernel",
     target_dir.mkdir(parents=True, exist_ok=True)
     executed = target_dir / f"{job.notebook}.ipynb"
     error = None
+    measured: list | None = [] if profile and engine == "workbook" else None
     try:
-        nb = run_notebook(source, executed, job.parameters, cwd=source.parent, engine=engine)
+        nb = run_notebook(source, executed, job.parameters, cwd=source.parent, engine=engine,
+                          **({"profile": measured} if measured is not None else {}))
     except Exception as exc:  # papermill raises on a failed cell; keep going with the others
         nb = nbformat.read(executed, as_version=4) if executed.exists() else None
         error = _error_of(nb, exc)
     record = _record_of(nb) if nb is not None and error is None else None
+    cells = _cell_profile(nb, measured) if profile and nb is not None else None
     if nb is not None:
         title = job.title or f"{job.area_name} {job.notebook}"
         strip_run_metadata(nb)
@@ -280,7 +285,34 @@ def _run_job(job: Job, staging: Path, source: Path, engine: str = "kernel",
                          plan_file=p["plan_file"], scope=job.area_code, fiscal_year=p["fiscal_year"])
     if error is None and not keep:
         executed.unlink(missing_ok=True)  # kept only for diagnosis of failures
-    return JobResult(job, error is None, time.perf_counter() - started, error, record)
+    return JobResult(job, error is None, time.perf_counter() - started, error, record, cells=cells)
+
+
+def _cell_profile(nb, measured: list | None) -> list[dict]:
+    """Each code cell's number (as in error messages), first line, seconds and peak
+    memory: from the workbook engine's measurements, or for a kernel from papermill's
+    recorded durations (memory is then not known)."""
+    numbers, first_lines = {}, {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            numbers[index] = len(numbers) + 1
+            first_lines[index] = (cell.source.strip().splitlines() or [""])[0][:80]
+    if measured is None:
+        measured = [{"cell": i, "seconds": round(float(c.metadata.get("papermill", {}).get("duration") or 0), 4),
+                     "peak_mib": None} for i, c in enumerate(nb.cells) if i in numbers]
+    return [{"cell": numbers[m["cell"]], "first_line": first_lines[m["cell"]], "seconds": m["seconds"],
+             "peak_mib": m["peak_mib"]} for m in measured if m["cell"] in numbers]
+
+
+def _print_slowest(results: list[JobResult], stream, count: int = 5) -> None:
+    """The slowest cells of the run, for the terminal (the full list is in run.json)."""
+    cells = [(c["seconds"], r.job, c) for r in results for c in (r.cells or [])]
+    cells.sort(key=lambda x: -x[0])
+    print(f"時間のかかったセル（上位 {min(count, len(cells))} 件。全件は run.json の cells）:", file=stream)
+    for seconds, job, c in cells[:count]:
+        memory = f"、最大メモリ {c['peak_mib']:.0f} MiB" if c.get("peak_mib") else ""
+        print(f"  {seconds:6.2f}秒 {job.area_name} {job.notebook} セル {c['cell']}「{c['first_line']}」{memory}",
+              file=stream)
 
 
 def _error_of(nb, exc: Exception) -> dict:
@@ -306,33 +338,26 @@ def _record_of(nb) -> dict | None:
     return None
 
 
-def _worker_job(job: Job, staging: Path, source: Path, keep: bool) -> JobResult:
+def _worker_job(job: Job, staging: Path, source: Path, keep: bool, profile: bool = False) -> JobResult:
     """A job in a warm worker process (the in-process papermill engine)."""
-    return _run_job(job, staging, source, engine="workbook", keep=keep)
+    return _run_job(job, staging, source, engine="workbook", keep=keep, profile=profile)
 
 
-def _warm_up(snapshot_ref: str, plan_file: str, snapshot, plan) -> None:
-    """Pay imports and the snapshot load once, in the parent, before the workers are
-    forked: they inherit all of it (copy-on-write) instead of each paying again."""
-    import importlib
+def _share_state(snapshot_ref: str, plan_file: str, snapshot, plan, folder: Path) -> str:
+    """Compute the KPI engine's matrices once, in the parent, and write them with the
+    validated snapshot and plan for the workers to read (`helpers.section.share`)."""
+    from helpers import section
 
-    from helpers import inprocess, section
-    from helpers.html_export import _exporter
-    from helpers.papermill_engine import ensure_registered
-
-    for spec in registry.SECTIONS:
-        importlib.import_module(f"helpers.{spec.views}")
-
-    ensure_registered()
-    inprocess.shell()
     section.prime(snapshot_ref, plan_file, snapshot, plan)
-    section._load(snapshot_ref, plan_file)[2].scorecard()  # builds the engine's matrices once
-    _exporter()
+    section._load(snapshot_ref, plan_file)[2].scorecard()  # builds the engine's matrices
+    path = folder / "state.pickle"
+    section.share(path)
+    return str(path)
 
 
 def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], workers: int,
                  options: RunOptions, snapshot_ref: str, progress: Progress, snapshot=None,
-                 plan=None, lock_fd: int | None = None, cache=None) -> list[JobResult]:
+                 plan=None, context=None, cache=None) -> list[JobResult]:
     """Run every job whose page is not cached, `workers` at a time, heaviest first,
     reporting each as it finishes; keep each page that succeeded in the cache."""
     # the heaviest notebooks first, so that the last worker to finish is not left with a long one
@@ -364,20 +389,29 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
     if options.engine == "kernel":
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_run_job, job, staging, sources[job.notebook], "kernel",
-                                   options.keep_notebooks) for job in jobs]
+                                   options.keep_notebooks, options.profile) for job in jobs]
             for future in as_completed(futures):
                 finished(future.result())
         return results
-    import multiprocessing
+    import tempfile
     from concurrent.futures import ProcessPoolExecutor
+
+    with tempfile.TemporaryDirectory(prefix="workbook-run-") as private:
+        state = _share_state(snapshot_ref, options.plan_file, snapshot, plan, Path(private))
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context or worker_context(),
+                                   initializer=worker_init, initargs=(os.getpid(), state))
+        _collect(pool, jobs, staging, sources, options, finished)
+    return results
+
+
+def _collect(pool, jobs: list[Job], staging: Path, sources: dict[str, Path], options: RunOptions,
+             finished) -> None:
+    """Submit every job to the worker pool and hand each result to `finished`."""
     from concurrent.futures.process import BrokenProcessPool
 
-    _warm_up(snapshot_ref, options.plan_file, snapshot, plan)
-    context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_init,
-                               initargs=(lock_fd, os.getpid()))
     with stopping_on_error(pool):
-        futures = {pool.submit(_worker_job, job, staging, sources[job.notebook], options.keep_notebooks): job
+        futures = {pool.submit(_worker_job, job, staging, sources[job.notebook], options.keep_notebooks,
+                               options.profile): job
                    for job in jobs}
         for future in as_completed(futures):
             try:
@@ -389,7 +423,6 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
             # the result crossed a process boundary: its job is a copy, so key by the original
             result.job = futures[future]
             finished(result)
-    return results
 
 
 def run_reports(options: RunOptions, stream=None) -> int:
@@ -399,6 +432,8 @@ def run_reports(options: RunOptions, stream=None) -> int:
     stream = stream or sys.stderr
     started = dt.datetime.now().astimezone()
     clock = time.perf_counter()
+    # the workers' fork server imports what they need while this process validates
+    context = worker_context() if options.engine != "kernel" else None
     snapshot_ref = options.snapshot or newest_snapshot(stream)
     sections = registry.select(options.sections)  # a wrong section or scope is answered at once,
     options.scope = check_scope(snapshot_ref, options.scope)  # before the whole snapshot is checked
@@ -428,16 +463,17 @@ def run_reports(options: RunOptions, stream=None) -> int:
     sources = {p.stem: p for p in notebook_paths()}
 
     try:
-        with stop_on_sigterm(), RunLock(out) as lock:
+        with stop_on_sigterm(), RunLock(out):
             staging = None
             try:
                 clean_stale(out)
                 staging = staging_dir(out, name, started)
                 progress = Progress(len(jobs), stream)
+                reuse = not (options.force or options.keep_notebooks or options.profile)
                 cache = OutputCache.for_run(out, snapshot_facts(snapshot), paths.resolve(options.plan_file),
-                                            package_versions(), enabled=not (options.force or options.keep_notebooks))
+                                            package_versions(), enabled=reuse)
                 results = _execute_all(jobs, staging, sources, jobs_n, options, ref, progress, snapshot, plan,
-                                       lock.fileno(), cache)
+                                       context, cache)
                 progress.close()
                 order = {(j.area_code, j.notebook): i for i, j in enumerate(jobs)}
                 results.sort(key=lambda r: order[(r.job.area_code, r.job.notebook)])
@@ -456,9 +492,12 @@ def run_reports(options: RunOptions, stream=None) -> int:
                     "notebooks": [{"area_code": r.job.area_code, "area_name": r.job.area_name,
                                    "notebook": r.job.notebook, "html": r.job.html,
                                    "outcome": "ok" if r.ok else "failed", "seconds": round(r.seconds, 2),
-                                   "cached": r.cached, "error": r.error} for r in results],
+                                   "cached": r.cached, "error": r.error,
+                                   **({"cells": r.cells} if r.cells is not None else {})} for r in results],
                     "exit_code": 1 if failed else 0,
                 }
+                if options.profile:
+                    _print_slowest(results, stream)
                 workbook_file = f"{name}.xlsx"
                 book_key = cache.key({"excel": workbook_file, "sections": sections, "scope": options.scope,
                                       "fiscal_year": fiscal_year})

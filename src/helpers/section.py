@@ -27,7 +27,7 @@ from helpers.sections import SCORECARD, SectionSpec
 from helpers.snapshot import Snapshot, load_snapshot
 from helpers.tables import Table, styled
 
-__all__ = ["SectionReport", "open_section", "prime", "SCORECARD"]
+__all__ = ["SectionReport", "open_section", "prime", "share", "adopt", "SCORECARD"]
 
 _CACHE: dict[tuple, tuple[Snapshot, Plan, KpiEngine]] = {}
 
@@ -407,6 +407,27 @@ def prime(snapshot: str, plan_file: str, snap: Snapshot, plan: Plan) -> None:
     just checked them; validating again in every worker would only cost time)."""
     _CACHE.clear()
     _CACHE[(str(resolve(plan_file)), snapshot)] = (snap, plan, KpiEngine(snap, plan))
+
+
+def share(path) -> None:
+    """Write the cached snapshot, plan and KPI engine (its matrices built) to `path`, for
+    a run's workers to `adopt`: the parent computes them once, each worker reads them
+    (0.02 s for the sample) instead of validating and computing again."""
+    import pickle
+
+    with open(path, "wb") as f:
+        pickle.dump(dict(_CACHE), f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def adopt(path) -> None:
+    """Take the parent's snapshot, plan and engine written by `share` (a file the run
+    itself wrote in a private temporary folder, never one from elsewhere)."""
+    import pickle
+
+    with open(path, "rb") as f:
+        shared = pickle.load(f)
+    _CACHE.clear()
+    _CACHE.update(shared)
 
 
 def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,

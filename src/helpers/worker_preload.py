@@ -1,0 +1,28 @@
+"""What every worker of a run needs, imported once by the run's fork server.
+
+`workbook run` starts its workers from a fork server (`helpers.workers`): a fresh
+Python process that imports this module and then forks one worker per core. Forking
+is only safe from a process with a single thread, so the fork server is started with
+OpenBLAS and Arrow's allocator told not to start threads of their own, and nothing
+here computes anything that would start a thread pool (a test checks that the fork
+server has exactly one thread once this module is imported).
+
+Workers so start with the libraries imported, the notebook engine registered, the
+in-process shell created and the HTML exporter built; the validated snapshot and the
+KPI engine come from the parent (`helpers.section.adopt`).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from helpers import excel, html_export, inprocess, section  # noqa: F401  (imported to be inherited)
+from helpers import sections as registry
+from helpers.papermill_engine import ensure_registered
+
+for _spec in registry.SECTIONS:
+    importlib.import_module(f"helpers.{_spec.views}")
+
+ensure_registered()
+inprocess.shell()
+html_export._exporter()

@@ -1,0 +1,44 @@
+"""Workers start safely: from a fork server that has a single thread, with no fork
+from a process running threads (Python 3.12+ warns about that, and it can deadlock)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from run_helpers import SNAPSHOT, workbook
+
+_PROBE = r"""
+import os, sys
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
+import numpy, pandas  # the parent has threads of its own now
+from helpers.workers import worker_context
+context = worker_context()
+with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+    pool.submit(os.getpid).result()  # the preload has finished once a worker answered
+    server = forkserver._forkserver._forkserver_pid
+    threads = [line.split()[1] for line in open(f"/proc/{server}/status") if line.startswith("Threads:")]
+    print(len(os.listdir("/proc/self/task")) > 1, threads[0], os.environ.get("OPENBLAS_NUM_THREADS"))
+"""
+
+
+def test_fork_server_has_one_thread_while_the_parent_has_several():
+    done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=120,
+                          env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"})
+    assert done.returncode == 0, done.stderr
+    parent_threaded, server_threads, parent_env = done.stdout.split()
+    assert parent_threaded == "True"
+    assert server_threads == "1"
+    assert parent_env == "None"  # the single-thread settings are the fork server's, not the parent's
+
+
+def test_run_gives_no_fork_warning(project: Path):
+    """With every DeprecationWarning shown, a run prints none about fork (on 3.12+ the
+    old fork-after-threads start printed one per worker)."""
+    env = dict(os.environ, PYTHONWARNINGS="always::DeprecationWarning")
+    done = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", "--jobs", "2", root=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "fork" not in done.stderr and "multi-threaded" not in done.stderr
