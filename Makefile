@@ -52,7 +52,17 @@ check: $(STAMP) ## the quick tier (under a minute): unit, contract, bad-input an
 # is reported and skipped, not failed.
 VERSION_TESTS := $(CHECK_TESTS) tests/test_engine.py tests/test_workers.py tests/test_incremental.py
 test-versions: ## the quick tier, engine and worker tests on Python 3.12 and 3.13
-	@for v in 3.12 3.13; do 	  py=$$(command -v python$$v || ls -d $$HOME/.pyenv/versions/$$v*/bin/python 2>/dev/null | tail -1); 	  if [ -z "$$py" ]; then echo "Python $$v が見つからないため省きます"; continue; fi; 	  test -x .venv-$$v/bin/python || $$py -m venv .venv-$$v || exit 1; 	  .venv-$$v/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]' || exit 1; 	  echo "== Python $$v"; 	  .venv-$$v/bin/python -m pytest -q -n 2 --dist loadscope $(VERSION_TESTS) || exit 1; 	done
+	@for v in 3.12 3.13; do \
+	  py=$$(ls -d $$HOME/.pyenv/versions/$$v.*/bin/python 2>/dev/null | tail -1); \
+	  [ -n "$$py" ] || py=$$(command -v python$$v); \
+	  if [ -z "$$py" ] || ! $$py -c 'import sys' 2>/dev/null; then echo "Python $$v が見つからないため省きます"; continue; fi; \
+	  test -x .venv-$$v/bin/python || $$py -m venv .venv-$$v || exit 1; \
+	  .venv-$$v/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]' || exit 1; \
+	  mkdir -p .venv-$$v/share/jupyter/nbconvert/templates/workbook && \
+	  cp $(TEMPLATE_SRC)/index.html.j2 $(TEMPLATE_SRC)/conf.json .venv-$$v/share/jupyter/nbconvert/templates/workbook/; \
+	  echo "== Python $$v"; \
+	  .venv-$$v/bin/python -m pytest -q -n 2 --dist loadscope $(VERSION_TESTS) || exit 1; \
+	done
 
 lint: $(STAMP) ## ruff (rules in pyproject.toml)
 	$(BIN)/ruff check src tests tools bench conftest.py

@@ -86,7 +86,8 @@ class WorkbookEngine:
                     nb_man.cell_exception(cell, index)
                 nb_man.cell_complete(cell, index)
         finally:
-            inprocess.reset()
+            # the next notebook resets the shell before it starts (one reset per notebook:
+            # each runs a full garbage collection); the working directory is restored now
             os.chdir(start_cwd)
         return nb_man.nb
 

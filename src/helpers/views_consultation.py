@@ -17,6 +17,7 @@ from helpers.formatting import format_target, format_value
 from helpers.kpi import meets_target
 from helpers.reference import load_reference
 from helpers.section import SectionReport
+from helpers.shared_figures import area_independent
 from helpers.tables import Table, styled
 
 __all__ = ["service_levels", "breaches", "records_trend", "mynumber_trend", "mynumber_lowest"]
@@ -80,6 +81,7 @@ def breaches(r: SectionReport, top: int = 15) -> Table | Markdown:
                   right_align=("未達の月数",))
 
 
+@area_independent
 def records_trend(r: SectionReport):
     """未統合記録 over the snapshot (month end, 万件), with the published points known
     at the report's date."""

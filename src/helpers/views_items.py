@@ -15,6 +15,7 @@ from helpers.escaping import md
 from helpers.item_progress import ITEM_STATUSES, ItemProgress
 from helpers.register import milestone_text
 from helpers.section import SectionReport
+from helpers.shared_figures import area_independent
 from helpers.tables import Table, styled
 
 __all__ = ["items_table", "milestone_timeline", "items_overview", "items_summary", "milestone_text",
@@ -56,6 +57,7 @@ def items_table(r: SectionReport, whole_plan: bool = False) -> Table | Markdown:
                   status_column="状況", nowrap=("頁", "自己評価"), notes=notes)
 
 
+@area_independent
 def milestone_timeline(r: SectionReport, whole_plan: bool = False):
     """The dated milestones of the section's items on one time axis, coloured by the
     item's status, with the 基準日 marked."""
@@ -98,6 +100,7 @@ def milestone_timeline(r: SectionReport, whole_plan: bool = False):
     return fig
 
 
+@area_independent
 def items_overview(r: SectionReport):
     """Stacked bars: the plan's twelve parts by the status of their items."""
     items = r.items(whole_plan=True)

@@ -12,6 +12,7 @@ from helpers.era import fiscal_year_label, in_year_span_label, month_end, month_
 from helpers.formatting import format_change, format_ratio, format_value
 from helpers.reference import change_on_previous, load_reference
 from helpers.section import SectionReport
+from helpers.shared_figures import area_independent
 from helpers.suppression import count_cells
 from helpers.tables import Table, styled
 
@@ -73,6 +74,7 @@ def _published_rates(r: SectionReport) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ref[ref["metric"] == "current_rate"], ref[ref["metric"] == "final_rate"]
 
 
+@area_independent
 def national_series(r: SectionReport):
     """The real national series (公表値) known at the report's date: 現年度納付率 FY2002–
     and 最終納付率 by premium year, with the run of consecutive rises the plan aims to
@@ -172,6 +174,7 @@ def lagging_offices(r: SectionReport, count: int = 10) -> Table | Markdown:
                   right_align=("納付対象月数（万月）", "現年度納付率", "前年同期比"))
 
 
+@area_independent
 def okinawa_gap(r: SectionReport):
     """Okinawa against the nation, month by month over the snapshot; the gap in its own
     panel below (one axis per panel, never a second y axis)."""

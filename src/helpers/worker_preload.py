@@ -14,6 +14,7 @@ KPI engine come from the parent (`helpers.section.adopt`).
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 from helpers import excel, html_export, inprocess, section  # noqa: F401  (imported to be inherited)
@@ -26,3 +27,6 @@ for _spec in registry.SECTIONS:
 ensure_registered()
 inprocess.shell()
 html_export._exporter()
+# Everything imported so far lives as long as the workers: keep it out of the garbage
+# collector's scans (and so out of the pages a scan would touch and copy in each worker).
+gc.freeze()

@@ -104,9 +104,13 @@ def worker_init(run_pid: int, shared_state: str | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     die_with_parent(run_pid)
     if shared_state is not None:
-        from helpers import section
+        import gc
+
+        from helpers import section, shared_figures
 
         section.adopt(shared_state)
+        shared_figures.enable()  # charts that are the same for every area are drawn once
+        gc.freeze()  # the snapshot and engine are read-only for the worker's life
 
 
 @contextlib.contextmanager
