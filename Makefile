@@ -71,7 +71,8 @@ lab: $(STAMP) ## open JupyterLab on notebooks/ (localhost only, token login by t
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab $(LAB_OPTIONS) \
 	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-bench: $(STAMP) ## measure naive vs workbook vs floor (writes bench/results.json, bench/RESULTS.md)
+bench: $(STAMP) ## measure naive, workbook, floor and ploomber-engine; re-run; offices (writes bench/results.json, RESULTS.md)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python bench/run_bench.py
 
 notebooks: $(STAMP) ## re-execute the committed notebooks in place after an intended change

@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from helpers import sections as registry
 from helpers.execute import NOTEBOOKS
 
 _CELL = re.compile(r"^# In\[[ 0-9]*\]:\s*$", re.M)
@@ -91,10 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.snapshot import load_snapshot
 
         areas = load_snapshot(args.snapshot).areas
-        scopes = list(areas.loc[areas["level"] == args.each, "area_code"])
+        scopes += list(areas.loc[areas["level"] == args.each, "area_code"])  # as the workbook: the nation's pages too
     if args.limit:
         scopes = scopes[: args.limit]
-    tasks = [(name, {"snapshot": args.snapshot, "scope": scope, "fiscal_year": 2023},
+    tasks = [(name, {"snapshot": args.snapshot, "scope": scope, "fiscal_year": 2023,
+                     **registry.by_notebook(name).batch_parameters},
               str(Path(args.out) / scope / name)) for scope in scopes for name in NOTEBOOKS]
     # imports happen once per worker process (forked after the cells are exported)
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -1,5 +1,8 @@
-"""Benchmark of report batches: naive papermill + nbconvert loop, `workbook run`, and the
-floor (plain Python), for all sections nationally and for 47 prefectures.
+"""Benchmark of report batches: naive papermill + nbconvert loop, `workbook run`, the
+floor (plain Python), and ploomber-engine (the best off-the-shelf in-process executor)
+against `workbook run --jobs 1` at equal cores, for all sections nationally and for 47
+prefectures; then an unchanged re-run (incremental runs), all sections over the 312
+offices (cost per notebook) and the memory of fan-outs.
 
 Each method runs as a child process; wall time, CPU time (user + system of the whole
 process tree) and peak memory (the largest sum of RSS over the process tree, sampled
@@ -30,6 +33,7 @@ from pathlib import Path
 from helpers.execute import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
+METHODS = ("naive", "workbook", "floor", "ploomber", "workbook_1core")
 BIN = Path(sys.executable).parent
 SNAPSHOT = "sample-2023-09-30"
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -59,6 +63,27 @@ def _tree_rss(root: int) -> int:
     return total
 
 
+def _become_subreaper() -> None:
+    """Processes orphaned below the measured command (a fork server and its workers
+    outlive the run's main process by a moment) are re-parented to this process instead
+    of init, so that reaping them counts their CPU time in RUSAGE_CHILDREN."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap_orphans(seconds: float = 10.0) -> None:
+    """Wait for the orphans of the measured command to end, and reap them."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return  # no children left
+        if pid == 0:
+            time.sleep(0.05)
+
+
 def measure(command: list[str] | str, cwd: Path, shell: bool = False) -> dict:
     """Run a command; wall seconds, CPU seconds of the tree, peak MiB of the tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -79,6 +104,7 @@ def measure(command: list[str] | str, cwd: Path, shell: bool = False) -> dict:
     wall = time.perf_counter() - started
     done.set()
     sampler.join()
+    _reap_orphans()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"{command} failed:\n{err[-2000:]}")
@@ -110,10 +136,14 @@ def prefectures() -> list[str]:
 
 def run_method(method: str, workload: str, tmp: Path, naive_prefectures: int) -> dict:
     out = tmp / f"{method}-{workload}"
-    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)  # a cold run: nothing to reuse
     each = ["--each", "prefecture"] if workload == "prefectures" else []
-    if method == "workbook":
-        return measure([str(BIN / "workbook"), "run", "--snapshot", SNAPSHOT, *each, "--out", str(out)], ROOT)
+    if method in ("workbook", "workbook_1core"):
+        jobs = ["--jobs", "1"] if method == "workbook_1core" else []
+        return measure([str(BIN / "workbook"), "run", "--snapshot", SNAPSHOT, *each, *jobs, "--out", str(out)], ROOT)
+    if method == "ploomber":
+        return measure([sys.executable, str(ROOT / "bench" / "ploomber_loop.py"), "--snapshot", SNAPSHOT,
+                        *each, "--out", str(out)], ROOT)
     if method == "floor":
         return measure([sys.executable, str(ROOT / "bench" / "floor.py"), "--snapshot", SNAPSHOT,
                         *each, "--out", str(out)], ROOT)
@@ -124,6 +154,33 @@ def run_method(method: str, workload: str, tmp: Path, naive_prefectures: int) ->
         result = {"wall_s": result["wall_s"] * factor, "cpu_s": result["cpu_s"] * factor,
                   "peak_mib": result["peak_mib"], "scaled_from_prefectures": naive_prefectures}
     return result
+
+
+def incremental_check(tmp: Path) -> dict:
+    """The 47-prefecture fan-out run twice into the same folder: the second run has the
+    same snapshot, plan, parameters and code, so every page is reused."""
+    out = tmp / "incremental"
+    shutil.rmtree(out, ignore_errors=True)
+    command = [str(BIN / "workbook"), "run", "--snapshot", SNAPSHOT, "--each", "prefecture", "--out", str(out)]
+    first = measure(command, ROOT)
+    again = measure(command, ROOT)
+    print(f"incremental first {first['wall_s']:.1f}s re-run {again['wall_s']:.1f}s", flush=True)
+    return {"first_wall_s": round(first["wall_s"], 2), "rerun_wall_s": round(again["wall_s"], 2),
+            "rerun_cpu_s": round(again["cpu_s"], 2), "speedup": round(first["wall_s"] / again["wall_s"], 1)}
+
+
+def offices_check(tmp: Path) -> dict:
+    """All sections for each of the 312 offices (and the nation's pages): cost per notebook."""
+    out = tmp / "offices"
+    shutil.rmtree(out, ignore_errors=True)
+    sample = measure([str(BIN / "workbook"), "run", "--snapshot", SNAPSHOT, "--each", "office", "--out", str(out)],
+                     ROOT)
+    notebooks = len(NOTEBOOKS) * (312 + 1)
+    print(f"offices     {notebooks} notebooks wall {sample['wall_s']:.1f}s", flush=True)
+    return {"notebooks": notebooks, "wall_s": round(sample["wall_s"], 2), "cpu_s": round(sample["cpu_s"], 2),
+            "peak_mib": round(sample["peak_mib"], 2),
+            "wall_ms_per_notebook": round(1000 * sample["wall_s"] / notebooks, 1),
+            "cpu_ms_per_notebook": round(1000 * sample["cpu_s"] / notebooks, 1)}
 
 
 def memory_check(tmp: Path, runs: int) -> dict:
@@ -150,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-runs", type=int, default=1, help="repetitions of the slow naive loop")
     parser.add_argument("--naive-prefectures", type=int, default=5)
     parser.add_argument("--workloads", nargs="*", default=["national", "prefectures"])
+    parser.add_argument("--single-runs", type=int, default=1,
+                        help="repetitions of the one-core methods over the 47 prefectures (ploomber, workbook --jobs 1)")
+    parser.add_argument("--extras", action=argparse.BooleanOptionalAction, default=True,
+                        help="also the incremental re-run and the 312-office run")
     parser.add_argument("--note", help="a sentence to keep with the results (e.g. what changed between runs)")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other entries of the existing bench/results.json")
@@ -158,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True,
                         help="write bench/results.json and bench/RESULTS.md")
     args = parser.parse_args(argv)
+    _become_subreaper()
 
     results: dict = {"date": dt.date.today().isoformat(), "cores": os.cpu_count(), "snapshot": SNAPSHOT,
                      "runs": args.runs, "workloads": {}}
@@ -167,8 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="workbook-bench-") as tmp:
         for workload in args.workloads:
             table = {}
-            for method in ("naive", "workbook", "floor"):
-                repeats = args.naive_runs if method == "naive" else args.runs
+            for method in METHODS:
+                repeats = {"naive": args.naive_runs}.get(method, args.runs)
+                if workload == "prefectures" and method in ("ploomber", "workbook_1core"):
+                    repeats = args.single_runs
                 samples = []
                 for i in range(repeats):
                     sample = run_method(method, workload, Path(tmp), args.naive_prefectures)
@@ -183,7 +247,12 @@ def main(argv: list[str] | None = None) -> int:
                 table[method] = entry
             table["workbook_over_floor"] = round(table["workbook"]["wall_s"] / table["floor"]["wall_s"], 2)
             table["naive_over_workbook"] = round(table["naive"]["wall_s"] / table["workbook"]["wall_s"], 2)
+            table["workbook_1core_over_ploomber"] = round(
+                table["workbook_1core"]["wall_s"] / table["ploomber"]["wall_s"], 2)
             results["workloads"][workload] = table
+        if args.extras:
+            results["incremental"] = incremental_check(Path(tmp))
+            results["offices"] = offices_check(Path(tmp))
         if args.memory:
             results["memory"] = memory_check(Path(tmp), 1)
     if args.note:
@@ -211,21 +280,44 @@ def render_markdown(results: dict) -> str:
         "- **workbook**: `workbook run` (in-process papermill engine in warm worker processes, one per core; "
         "HTML exported in-process).",
         "- **floor**: the notebooks' code cells (exported with nbconvert) as plain Python, one long-lived "
-        "process per core, writing the same charts and tables.",
+        "process per core, writing the same charts and tables (no HTML pages, no Excel).",
+        "- **ploomber**: ploomber-engine's `execute_notebook` (the notebook's code in one process, no kernel) and "
+        "nbconvert's HTML export in the same process, one notebook after another: one core.",
+        "- **workbook_1core**: `workbook run --jobs 1`, to compare with ploomber at equal cores.",
+        "",
+        "Every run starts cold: a new output folder, so nothing is reused from an earlier run.",
         "",
     ]
-    names = {"national": "All sections, 全国 (5 notebooks)", "prefectures": "All sections × 47 prefectures (235 notebooks)"}
+    names = {"national": f"All sections, 全国 ({len(NOTEBOOKS)} notebooks)",
+             "prefectures": f"All sections × 47 prefectures and 全国 ({48 * len(NOTEBOOKS)} notebooks)"}
     for workload, table in results["workloads"].items():
         lines += [f"## {names.get(workload, workload)}", "",
                   "| method | wall (s) | CPU (s) | peak memory (MiB) | samples |", "| --- | ---: | ---: | ---: | --- |"]
-        for method in ("naive", "workbook", "floor"):
+        for method in METHODS:
+            if method not in table:
+                continue
             row = table[method]
             note = str(row["samples"])
             if "scaled_from_prefectures" in row:
                 note += f" (timed on {row['scaled_from_prefectures']} prefectures, scaled ×47/{row['scaled_from_prefectures']})"
             lines.append(f"| {method} | {row['wall_s']:.1f} | {row['cpu_s']:.1f} | {row['peak_mib']:.0f} | {note} |")
         lines += ["", f"workbook / floor = **{table['workbook_over_floor']:.2f}**; "
-                      f"naive / workbook = **{table['naive_over_workbook']:.2f}**", ""]
+                      f"naive / workbook = **{table['naive_over_workbook']:.2f}**"
+                      + (f"; workbook --jobs 1 / ploomber = **{table['workbook_1core_over_ploomber']:.2f}**"
+                         if "workbook_1core_over_ploomber" in table else ""), ""]
+    if "incremental" in results:
+        inc = results["incremental"]
+        lines += ["## Unchanged re-run (47 prefectures and 全国, all sections)", "",
+                  "| run | wall (s) |", "| --- | ---: |",
+                  f"| first (cold) | {inc['first_wall_s']:.1f} |", f"| re-run, nothing changed | {inc['rerun_wall_s']:.1f} |",
+                  "", f"first / re-run = **{inc['speedup']:.1f}**", ""]
+    if "offices" in results:
+        off = results["offices"]
+        lines += ["## All sections over the 312 offices", "",
+                  f"{off['notebooks']} notebooks (312 offices and 全国) in {off['wall_s']:.1f} s wall, "
+                  f"{off['cpu_s']:.1f} s CPU, peak {off['peak_mib']:.0f} MiB: "
+                  f"**{off['wall_ms_per_notebook']:.0f} ms wall** and {off['cpu_ms_per_notebook']:.0f} ms CPU per notebook.",
+                  ""]
     for note in results.get("notes", []):
         lines += [f"Note: {note}", ""]
     if "memory" in results:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import inprocess, plots, shared_figures
-from helpers import views_consultation, views_items, views_national  # noqa: F401  (they mark their views)
+from helpers import inprocess, plots, shared_figures, views_consultation, views_items, views_national  # noqa: F401  (they mark their views)
 from helpers.section import open_section
 
 SNAPSHOT = "sample-2023-09-30"
