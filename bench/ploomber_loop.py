@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--snapshot", default="sample-2023-09-30")
     parser.add_argument("--each", choices=["prefecture"])
+    parser.add_argument("--scope", default="00")
+    parser.add_argument("--notebooks", nargs="*", default=list(NOTEBOOKS))
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
 
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from ploomber_engine import execute_notebook
 
     root = Path(__file__).resolve().parents[1]
-    scopes = ["00"]
+    scopes = [args.scope]
     if args.each:
         from helpers.snapshot import load_snapshot
 
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     for scope in scopes:
         out = Path(args.out) / scope
         out.mkdir(parents=True, exist_ok=True)
-        for name in NOTEBOOKS:
+        for name in args.notebooks:
             parameters = {"snapshot": args.snapshot, "scope": scope, "fiscal_year": 2023}
             parameters.update(registry.by_notebook(name).batch_parameters)
             nb = execute_notebook(root / "notebooks" / f"{name}.ipynb", out / f"{name}.ipynb",

@@ -83,6 +83,11 @@ def worker_context():
     import multiprocessing
     from multiprocessing import forkserver
 
+    main = sys.modules.get("__main__")
+    if main is not None and not hasattr(main, "__spec__"):
+        # an embedded interpreter's __main__ (execnet, some IDEs) lacks the attribute
+        # multiprocessing reads to tell the fork server what to import; it has nothing
+        main.__spec__ = None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["helpers.worker_preload"])
     saved = {name: os.environ.get(name) for name in SINGLE_THREAD_ENV}
