@@ -54,6 +54,7 @@ def test_the_engine_class_is_importable_at_module_level():
     assert "<locals>" not in inprocess.WorkbookShell.__qualname__
 
 
+@pytest.mark.filterwarnings("ignore:still only a warning")
 def test_each_notebook_starts_from_the_same_process_state(tmp_path):
     """One notebook changes pandas options, warning filters, the working directory,
     matplotlib settings, numpy's error handling, sys.path and its variables; the next

@@ -357,9 +357,12 @@ def _share_state(snapshot_ref: str, plan_file: str, snapshot, plan, folder: Path
 
 def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], workers: int,
                  options: RunOptions, snapshot_ref: str, progress: Progress, snapshot=None,
-                 plan=None, context=None, cache=None) -> list[JobResult]:
+                 plan=None, context=None, cache=None, meanwhile=None) -> list[JobResult]:
     """Run every job whose page is not cached, `workers` at a time, heaviest first,
-    reporting each as it finishes; keep each page that succeeded in the cache."""
+    reporting each as it finishes; keep each page that succeeded in the cache.
+    `meanwhile` is the parent's own work (the scope's Excel workbook), done while the
+    workers run instead of after them."""
+    meanwhile = meanwhile or (lambda: None)
     # the heaviest notebooks first, so that the last worker to finish is not left with a long one
     jobs = sorted(jobs, key=lambda j: -registry.by_notebook(j.notebook).weight)
     results: list[JobResult] = []
@@ -385,11 +388,13 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
             cache.put(keys[id(result.job)], folder, _page_files(result.job), result.seconds, result.record)
 
     if not jobs:
+        meanwhile()
         return results
     if options.engine == "kernel":
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_run_job, job, staging, sources[job.notebook], "kernel",
                                    options.keep_notebooks, options.profile) for job in jobs]
+            meanwhile()
             for future in as_completed(futures):
                 finished(future.result())
         return results
@@ -400,19 +405,21 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
         state = _share_state(snapshot_ref, options.plan_file, snapshot, plan, Path(private))
         pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context or worker_context(),
                                    initializer=worker_init, initargs=(os.getpid(), state))
-        _collect(pool, jobs, staging, sources, options, finished)
+        _collect(pool, jobs, staging, sources, options, finished, meanwhile)
     return results
 
 
 def _collect(pool, jobs: list[Job], staging: Path, sources: dict[str, Path], options: RunOptions,
-             finished) -> None:
-    """Submit every job to the worker pool and hand each result to `finished`."""
+             finished, meanwhile) -> None:
+    """Submit every job to the worker pool, do the parent's own work, and hand each
+    result to `finished`."""
     from concurrent.futures.process import BrokenProcessPool
 
     with stopping_on_error(pool):
         futures = {pool.submit(_worker_job, job, staging, sources[job.notebook], options.keep_notebooks,
                                options.profile): job
                    for job in jobs}
+        meanwhile()  # the results wait in their queue meanwhile
         for future in as_completed(futures):
             try:
                 result = future.result()
@@ -472,8 +479,17 @@ def run_reports(options: RunOptions, stream=None) -> int:
                 reuse = not (options.force or options.keep_notebooks or options.profile)
                 cache = OutputCache.for_run(out, snapshot_facts(snapshot), paths.resolve(options.plan_file),
                                             package_versions(), enabled=reuse)
+                workbook_file = f"{name}.xlsx"
+
+                def write_workbook() -> None:
+                    key = cache.key({"excel": workbook_file, "sections": sections, "scope": options.scope,
+                                     "fiscal_year": fiscal_year})
+                    if cache.get(key, staging, [workbook_file]) is None:
+                        _write_excel(staging, name, ref, options, sections, snapshot)
+                        cache.put(key, staging, [workbook_file], 0.0, None)
+
                 results = _execute_all(jobs, staging, sources, jobs_n, options, ref, progress, snapshot, plan,
-                                       context, cache)
+                                       context, cache, meanwhile=write_workbook)
                 progress.close()
                 order = {(j.area_code, j.notebook): i for i, j in enumerate(jobs)}
                 results.sort(key=lambda r: order[(r.job.area_code, r.job.notebook)])
@@ -498,12 +514,6 @@ def run_reports(options: RunOptions, stream=None) -> int:
                 }
                 if options.profile:
                     _print_slowest(results, stream)
-                workbook_file = f"{name}.xlsx"
-                book_key = cache.key({"excel": workbook_file, "sections": sections, "scope": options.scope,
-                                      "fiscal_year": fiscal_year})
-                if cache.get(book_key, staging, [workbook_file]) is None:
-                    _write_excel(staging, name, ref, options, sections, snapshot)
-                    cache.put(book_key, staging, [workbook_file], 0.0, None)
                 (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
                 write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
                             each=options.each, excel=workbook_file, **_plan_items(snapshot, plan))
