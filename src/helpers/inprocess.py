@@ -29,7 +29,7 @@ import signal
 import sys
 import threading
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import nbformat
 from IPython.core.displayhook import DisplayHook
@@ -115,7 +115,6 @@ class _Baseline:
     path: list[str]
     warning_filters: list
     numpy_errors: dict | None
-    pandas_options: dict = field(default_factory=dict)
 
 
 _SHELL: WorkbookShell | None = None

@@ -151,11 +151,9 @@ def _page_files(job: Job) -> list[str]:
     return [f"{job.notebook}.html", *([job.excel] if job.excel else [])]
 
 
-def _page_inputs(job: Job, source: Path, compared: dict | None) -> dict:
+def _page_inputs(job: Job, notebook_sha256: str, compared: dict | None) -> dict:
     """A page's own inputs, for its cache key (`helpers.incremental`)."""
-    from helpers.readers import sha256_of
-
-    page = {"notebook": job.notebook, "notebook_sha256": sha256_of(source), "parameters": job.parameters,
+    page = {"notebook": job.notebook, "notebook_sha256": notebook_sha256, "parameters": job.parameters,
             "title": job.title, "nav": job.nav, "excel": job.excel, "excel_sections": list(job.excel_sections)}
     if "compare_with" in job.parameters:
         page["compared_with"] = compared
@@ -166,12 +164,15 @@ def _compared_snapshot(snapshot, compare_with: str) -> dict | None:
     """The earlier snapshot a scorecard compares with (its id and manifest checksum)."""
     from helpers.compare import earlier_snapshot
     from helpers.readers import sha256_of
+    from helpers.snapshot import resolve_snapshot
 
     ref = earlier_snapshot(snapshot) if compare_with == "auto" else (None if compare_with == "none" else compare_with)
     if ref is None:
         return None
-    folder = paths.snapshots_dir() / ref
-    manifest = (folder if folder.is_dir() else paths.resolve(ref)) / "manifest.yaml"
+    try:
+        manifest = resolve_snapshot(ref) / "manifest.yaml"
+    except WorkbookError:  # the scorecard itself reports an unknown snapshot
+        return {"id": ref, "manifest_sha256": None}
     return {"id": ref, "manifest_sha256": sha256_of(manifest) if manifest.is_file() else None}
 
 
@@ -368,10 +369,14 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
     results: list[JobResult] = []
     keys: dict[int, str] = {}
     if cache is not None:
+        from helpers.readers import sha256_of
+
         compared = _compared_snapshot(snapshot, options.compare_with) if snapshot is not None else None
+        # each notebook file hashed once per run, not once per area (a fan-out has hundreds)
+        notebook_sha = {name: sha256_of(sources[name]) for name in {job.notebook for job in jobs}}
         to_run = []
         for job in jobs:
-            key = keys[id(job)] = cache.key(_page_inputs(job, sources[job.notebook], compared))
+            key = keys[id(job)] = cache.key(_page_inputs(job, notebook_sha[job.notebook], compared))
             hit = cache.get(key, staging / job.folder if job.folder else staging, _page_files(job))
             if hit is None:
                 to_run.append(job)
