@@ -542,7 +542,7 @@ def _with_years(measures: pd.DataFrame) -> pd.DataFrame:
     out = measures.copy()
     out["period"] = pd.to_datetime(out["period"], format="%Y-%m-%d")
     out["fy"] = out["period"].dt.year.where(out["period"].dt.month >= 4, out["period"].dt.year - 1)
-    lagged = out["measure"].map({n: m.premium_lag is not None for n, m in MEASURES.items()}).astype(bool)
+    lagged = out["measure"].isin([n for n, m in MEASURES.items() if m.premium_lag is not None])
     pfy = out["premium_fy"].astype("Int64")
     out["pfy"] = pfy.where(pfy.notna(), out["fy"].astype("Int64")).where(lagged, pd.NA).astype("Int64")
     out["value"] = out["value"].astype("float64")
