@@ -137,6 +137,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     sections.select(args.sections)  # answered at once, before the libraries of the run load
     args.snapshot = args.snapshot or newest_snapshot(sys.stderr)
     args.scope = check_scope(args.snapshot, args.scope)
+    if args.engine != "kernel":
+        from helpers.workers import worker_context
+
+        # the workers' fork server imports their libraries (2 s) on the other core while
+        # this process imports its own and validates the snapshot
+        worker_context()
     from helpers.runner import RunOptions, run_reports
 
     options = RunOptions(snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each,

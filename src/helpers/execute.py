@@ -11,8 +11,10 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:  # imported where used: the run's parent process never needs it
+    import nbformat
 
 from helpers import paths
 from helpers.sections import NOTEBOOKS
@@ -106,6 +108,8 @@ def strip_run_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def refresh_notebooks(names: list[str] | None = None) -> list[Path]:
     """Re-execute the committed notebooks in place on their default parameters, with
     `notebooks/` as the working directory (as JupyterLab runs them)."""
+    import nbformat
+
     done = []
     for path in notebook_paths():
         if names and path.stem not in names:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:  # imported where used: the run's parent process never needs it
+    import nbformat
 
 __all__ = ["export_html", "external_resources"]
 

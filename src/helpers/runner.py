@@ -20,8 +20,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from helpers import paths
 from helpers import sections as registry
 from helpers.errors import InvalidInput, OutputError, WorkbookError
@@ -254,6 +252,8 @@ def link_pages(jobs: list[Job], snapshot, plan) -> None:
 def _run_job(job: Job, staging: Path, source: Path, engine: str = "kernel",
              keep: bool = False, profile: bool = False) -> JobResult:
     """Execute one notebook and write its HTML; on failure keep the executed notebook."""
+    import nbformat  # here, not at the top: the run's parent process never reads a notebook
+
     from helpers.execute import run_notebook
 
     started = time.perf_counter()
