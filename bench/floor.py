@@ -33,13 +33,12 @@ def export_cells(path: Path) -> list[str]:
 
 def _render(value, stem: Path) -> None:
     """Write what a notebook would display for a cell's last expression."""
-    from IPython.core.pylabtools import print_figure
     from matplotlib.figure import Figure
 
-    from helpers.plots import PNG_OPTIONS
+    from helpers.plots import png_bytes
 
-    if isinstance(value, Figure):  # as the notebook's PNG formatter renders it
-        stem.with_suffix(".png").write_bytes(print_figure(value, "png", **PNG_OPTIONS))
+    if isinstance(value, Figure):  # as the notebook's PNG formatter renders it (one draw)
+        stem.with_suffix(".png").write_bytes(png_bytes(value))
     elif hasattr(value, "_repr_html_"):
         stem.with_suffix(".html").write_text(value._repr_html_(), encoding="utf-8")
     elif hasattr(value, "data") and isinstance(value.data, str):  # IPython Markdown
