@@ -58,3 +58,25 @@ def test_shared_chart_displays_as_its_figure_and_is_drawn_once(formatter, monkey
                                             plan_file="params/plan_fy2023.yaml"))
     assert len(drawn) == 4  # another fiscal year is another key: drawn again
     shared_figures.disable()
+
+
+def test_png_bytes_are_savefigs_bytes_from_one_draw(formatter, monkeypatch):
+    """The notebooks' PNG formatter draws a figure once (the layout engine runs inside
+    that draw), and the file is the one `savefig` writes, byte for byte."""
+    import base64
+    import io
+
+    from matplotlib.figure import Figure
+
+    report = _report("national_pension", "47")
+    reference = io.BytesIO()
+    report.kpi_charts().savefig(reference, format="png", bbox_inches=None)
+    figure = report.kpi_charts()
+    draws = []
+    real_draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(1) or real_draw(self, renderer))
+    data, metadata = formatter(figure)[0]["image/png"], formatter(figure)[1]["image/png"]
+    assert base64.b64decode(data) == reference.getvalue()
+    assert len(draws) == 2  # one per call of the formatter above; savefig draws twice
+    assert metadata["alt"].startswith("図: NP")
+    assert figure.get_layout_engine() is not None and figure.canvas.figure is figure  # left as it was
