@@ -7,6 +7,7 @@ non-zero exit code, never a Python traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -260,5 +261,23 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def console_main() -> None:
+    """The `workbook` command: `main`, then a quick exit.
+
+    A run leaves the snapshot, the KPI engine's matrices and the libraries in memory;
+    tearing the interpreter down frees them one object at a time, 0.35 s of a 10 s
+    national run. The exit handlers still run (multiprocessing removes the fork
+    server's socket folder), the streams are flushed, and the process then ends
+    without the teardown. An unexpected exception takes the normal way out.
+    """
+    import atexit
+
+    code = main()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()
