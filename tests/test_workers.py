@@ -42,3 +42,25 @@ def test_run_gives_no_fork_warning(project: Path):
     done = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", "--jobs", "2", root=project, env=env)
     assert done.returncode == 0, done.stderr
     assert "fork" not in done.stderr and "multi-threaded" not in done.stderr
+
+
+_PARENT_MODULES = r"""
+import sys
+from helpers.cli import main
+if __name__ == "__main__":
+    code = main(sys.argv[1:])
+    heavy = ("matplotlib", "IPython", "openpyxl", "nbformat", "nbconvert", "papermill", "seaborn")
+    print(code, *[name for name in heavy if name in sys.modules])
+"""
+
+
+def test_run_parent_leaves_the_notebook_libraries_to_its_workers(project: Path):
+    """The run's parent validates, computes the KPI matrices and writes the index; the
+    charting, notebook and spreadsheet libraries load only in the fork server. Importing
+    them in the parent as well cost a second of a national run."""
+    env = dict(os.environ, WORKBOOK_ROOT=str(project))
+    done = subprocess.run([sys.executable, "-c", _PARENT_MODULES, "run", "--snapshot", SNAPSHOT, "--scope", "47",
+                           "--sections", "records"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0"]
+    assert (project / "reports" / f"{SNAPSHOT}_47" / f"{SNAPSHOT}_47.xlsx").is_file()  # written by a worker

@@ -70,7 +70,7 @@ class Job:
     parameters: dict = field(default_factory=dict)
     title: str = ""        # the page title: 「全国 スコアカード」
     nav: str = ""          # escaped HTML links: the index, the other sections, parent and child areas
-    excel: str = ""        # in a fan-out, one job per area also writes the area's workbook (file name)
+    excel: str = ""        # one job per area (the scope's too) also writes the area's workbook (file name)
     excel_sections: tuple[str, ...] = ()  # the notebooks that workbook covers
 
     @property
@@ -122,13 +122,6 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
             jobs[-len(sections)].excel = f"{report_name(snapshot.id, code, None)}.xlsx"
             jobs[-len(sections)].excel_sections = tuple(sections)
     return jobs
-
-
-def _write_excel(staging: Path, name: str, ref: str, options: RunOptions, notebooks: list[str], snapshot) -> str:
-    """The report's scope as an Excel workbook beside its HTML: the scorecard and each
-    section that ran (in a fan-out each area's job writes the area's own)."""
-    return write_area_excel(staging / f"{name}.xlsx", notebooks, snapshot=ref, plan_file=options.plan_file,
-                            scope=options.scope, fiscal_year=options.fiscal_year or snapshot.fiscal_year)
 
 
 def write_area_excel(target: Path, notebooks: list[str] | tuple[str, ...], *, snapshot: str, plan_file: str,
@@ -335,7 +328,9 @@ def _record_of(nb) -> dict | None:
         if "record" in cell.metadata.get("tags", []):
             for output in cell.get("outputs", []):
                 if "application/json" in output.get("data", {}):
-                    return dict(output["data"]["application/json"])
+                    # plain data, not nbformat's nodes: the parent then unpickles it
+                    # without importing nbformat
+                    return json.loads(json.dumps(output["data"]["application/json"]))
     return None
 
 
@@ -346,24 +341,20 @@ def _worker_job(job: Job, staging: Path, source: Path, keep: bool, profile: bool
 
 def _share_state(snapshot_ref: str, plan_file: str, snapshot, plan, folder: Path) -> str:
     """Compute the KPI engine's matrices once, in the parent, and write them with the
-    validated snapshot and plan for the workers to read (`helpers.section.share`)."""
-    from helpers import section
+    validated snapshot and plan for the workers to read (`helpers.loaded.share`)."""
+    from helpers import loaded
 
-    section.prime(snapshot_ref, plan_file, snapshot, plan)
-    section._load(snapshot_ref, plan_file)[2].scorecard()  # builds the engine's matrices
+    loaded.prime(snapshot_ref, plan_file, snapshot, plan).scorecard()  # builds the engine's matrices
     path = folder / "state.pickle"
-    section.share(path)
+    loaded.share(path)
     return str(path)
 
 
 def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], workers: int,
                  options: RunOptions, snapshot_ref: str, progress: Progress, snapshot=None,
-                 plan=None, context=None, cache=None, meanwhile=None) -> list[JobResult]:
+                 plan=None, context=None, cache=None) -> list[JobResult]:
     """Run every job whose page is not cached, `workers` at a time, heaviest first,
-    reporting each as it finishes; keep each page that succeeded in the cache.
-    `meanwhile` is the parent's own work (the scope's Excel workbook), done while the
-    workers run instead of after them."""
-    meanwhile = meanwhile or (lambda: None)
+    reporting each as it finishes; keep each page that succeeded in the cache."""
     # the heaviest notebooks first, so that the last worker to finish is not left with a long one
     jobs = sorted(jobs, key=lambda j: -registry.by_notebook(j.notebook).weight)
     results: list[JobResult] = []
@@ -393,13 +384,11 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
             cache.put(keys[id(result.job)], folder, _page_files(result.job), result.seconds, result.record)
 
     if not jobs:
-        meanwhile()
         return results
     if options.engine == "kernel":
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_run_job, job, staging, sources[job.notebook], "kernel",
                                    options.keep_notebooks, options.profile) for job in jobs]
-            meanwhile()
             for future in as_completed(futures):
                 finished(future.result())
         return results
@@ -410,21 +399,19 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
         state = _share_state(snapshot_ref, options.plan_file, snapshot, plan, Path(private))
         pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context or worker_context(),
                                    initializer=worker_init, initargs=(os.getpid(), state))
-        _collect(pool, jobs, staging, sources, options, finished, meanwhile)
+        _collect(pool, jobs, staging, sources, options, finished)
     return results
 
 
 def _collect(pool, jobs: list[Job], staging: Path, sources: dict[str, Path], options: RunOptions,
-             finished, meanwhile) -> None:
-    """Submit every job to the worker pool, do the parent's own work, and hand each
-    result to `finished`."""
+             finished) -> None:
+    """Submit every job to the worker pool and hand each result to `finished`."""
     from concurrent.futures.process import BrokenProcessPool
 
     with stopping_on_error(pool):
         futures = {pool.submit(_worker_job, job, staging, sources[job.notebook], options.keep_notebooks,
                                options.profile): job
                    for job in jobs}
-        meanwhile()  # the results wait in their queue meanwhile
         for future in as_completed(futures):
             try:
                 result = future.result()
@@ -473,6 +460,9 @@ def run_reports(options: RunOptions, stream=None) -> int:
     if fiscal_year != snapshot.fiscal_year:  # a report on an earlier year never replaces this year's
         name += f"_fy{fiscal_year}"
     sources = {p.stem: p for p in notebook_paths()}
+    # the scope's Excel workbook, written (like an area's in a fan-out) by its first job:
+    # a worker has the libraries loaded, and the parent never has to import them
+    jobs[0].excel, jobs[0].excel_sections = f"{name}.xlsx", tuple(sections)
 
     try:
         with stop_on_sigterm(), RunLock(out):
@@ -484,17 +474,8 @@ def run_reports(options: RunOptions, stream=None) -> int:
                 reuse = not (options.force or options.keep_notebooks or options.profile)
                 cache = OutputCache.for_run(out, snapshot_facts(snapshot), paths.resolve(options.plan_file),
                                             package_versions(), enabled=reuse)
-                workbook_file = f"{name}.xlsx"
-
-                def write_workbook() -> None:
-                    key = cache.key({"excel": workbook_file, "sections": sections, "scope": options.scope,
-                                     "fiscal_year": fiscal_year})
-                    if cache.get(key, staging, [workbook_file]) is None:
-                        _write_excel(staging, name, ref, options, sections, snapshot)
-                        cache.put(key, staging, [workbook_file], 0.0, None)
-
                 results = _execute_all(jobs, staging, sources, jobs_n, options, ref, progress, snapshot, plan,
-                                       context, cache, meanwhile=write_workbook)
+                                       context, cache)
                 progress.close()
                 order = {(j.area_code, j.notebook): i for i, j in enumerate(jobs)}
                 results.sort(key=lambda r: order[(r.job.area_code, r.job.notebook)])
@@ -521,7 +502,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
                     _print_slowest(results, stream)
                 (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
                 write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
-                            each=options.each, excel=workbook_file, **_plan_items(snapshot, plan))
+                            each=options.each, excel=jobs[0].excel, **_plan_items(snapshot, plan))
                 if options.pdf:
                     _write_pdfs(staging, stream, jobs_n)
                 if failed:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from IPython.display import Markdown
 
-from helpers import breakdowns, narrative, plots, sections
+from helpers import breakdowns, loaded, narrative, plots, sections
 from helpers.contract import LEVEL_LABELS, MEASURES, NATIONAL_CODE
 from helpers.era import fiscal_year_label, month_end_label, shift_months
 from helpers.errors import WorkbookError
@@ -20,16 +20,14 @@ from helpers.escaping import md, md_code
 from helpers.formatting import format_change, format_target, format_value, judged_target
 from helpers.item_progress import ItemProgress, item_progress
 from helpers.kpi import KpiEngine, KpiResult, meets_target
-from helpers.paths import display_path, resolve
-from helpers.plan import Kpi, Plan, load_plan
+from helpers.paths import display_path
+from helpers.plan import Kpi, Plan
 from helpers.register import Register, load_register
 from helpers.sections import SCORECARD, SectionSpec
-from helpers.snapshot import Snapshot, load_snapshot
+from helpers.snapshot import Snapshot
 from helpers.tables import Table, styled
 
-__all__ = ["SectionReport", "open_section", "prime", "share", "adopt", "SCORECARD"]
-
-_CACHE: dict[tuple, tuple[Snapshot, Plan, KpiEngine]] = {}
+__all__ = ["SectionReport", "open_section", "SCORECARD"]
 
 
 @dataclass
@@ -383,51 +381,12 @@ def _larger(*values: float) -> float | None:
     return max(sizes) if sizes else None
 
 
-def _load(snapshot: str, plan_file: str) -> tuple[Snapshot, Plan, KpiEngine]:
-    """Snapshot, plan and engine; kept for the kernel's life so re-running cells is quick."""
-    key = (str(resolve(plan_file)), snapshot)
-    if key not in _CACHE:
-        plan = load_plan(plan_file)
-        snap = load_snapshot(snapshot)
-        _CACHE.clear()
-        _CACHE[key] = (snap, plan, KpiEngine(snap, plan))
-    return _CACHE[key]
-
-
 def _scope_code(scope) -> str:
     """An area code as text. papermill's `-p scope 00` passes the integer 0, so whole
     numbers get back their leading zeros: 0 -> '00', 47 -> '47', 1001 -> '01001'."""
     if isinstance(scope, bool) or not isinstance(scope, int):
         return str(scope)
     return f"{scope:05d}" if scope >= 1000 else f"{scope:02d}"
-
-
-def prime(snapshot: str, plan_file: str, snap: Snapshot, plan: Plan) -> None:
-    """Hand an already validated snapshot and plan to the cache (the batch runner has
-    just checked them; validating again in every worker would only cost time)."""
-    _CACHE.clear()
-    _CACHE[(str(resolve(plan_file)), snapshot)] = (snap, plan, KpiEngine(snap, plan))
-
-
-def share(path) -> None:
-    """Write the cached snapshot, plan and KPI engine (its matrices built) to `path`, for
-    a run's workers to `adopt`: the parent computes them once, each worker reads them
-    (0.02 s for the sample) instead of validating and computing again."""
-    import pickle
-
-    with open(path, "wb") as f:
-        pickle.dump(dict(_CACHE), f, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def adopt(path) -> None:
-    """Take the parent's snapshot, plan and engine written by `share` (a file the run
-    itself wrote in a private temporary folder, never one from elsewhere)."""
-    import pickle
-
-    with open(path, "rb") as f:
-        shared = pickle.load(f)
-    _CACHE.clear()
-    _CACHE.update(shared)
 
 
 def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
@@ -438,7 +397,7 @@ def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
         WorkbookError: with a short Japanese message (and the valid choices) when the
             snapshot, plan, scope or fiscal year is wrong.
     """
-    snap, plan, engine = _load(snapshot, plan_file)
+    snap, plan, engine = loaded.load(snapshot, plan_file)
     scope = _scope_code(scope)
     section_id = sections.require(section_id).slug
     snap.area(str(scope))  # raises with the nearest codes

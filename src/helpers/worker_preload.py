@@ -9,7 +9,7 @@ server has exactly one thread once this module is imported).
 
 Workers so start with the libraries imported, the notebook engine registered, the
 in-process shell created and the HTML exporter built; the validated snapshot and the
-KPI engine come from the parent (`helpers.section.adopt`).
+KPI engine come from the parent (`helpers.loaded.adopt`).
 """
 
 from __future__ import annotations

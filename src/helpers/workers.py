@@ -9,7 +9,7 @@ So workers are not forked from the parent but from a fork server (multiprocessin
 OpenBLAS and Arrow told not to start threads, which imports `helpers.worker_preload`
 (the libraries, the shell, the exporter) while the parent validates, and then forks
 one worker per core from its single thread. The validated snapshot and the KPI
-engine come to each worker from a file the parent writes (`helpers.section.share`).
+engine come to each worker from a file the parent writes (`helpers.loaded.share`).
 
 A worker starts from the fork server, so it inherits none of the parent's open files
 (the run lock included). Each worker asks the kernel to kill it when the fork server
@@ -111,9 +111,9 @@ def worker_init(run_pid: int, shared_state: str | None = None) -> None:
     if shared_state is not None:
         import gc
 
-        from helpers import section, shared_figures
+        from helpers import loaded, shared_figures
 
-        section.adopt(shared_state)
+        loaded.adopt(shared_state)
         shared_figures.enable()  # charts that are the same for every area are drawn once
         gc.freeze()  # the snapshot and engine are read-only for the worker's life
 
