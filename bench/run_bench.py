@@ -211,9 +211,9 @@ def memory_check(tmp: Path, runs: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="repetitions per method (median reported)")
+    parser.add_argument("--runs", type=int, default=5, help="repetitions per method (median reported)")
     parser.add_argument("--naive-runs", type=int, default=1, help="repetitions of the slow naive loop")
-    parser.add_argument("--naive-prefectures", type=int, default=5)
+    parser.add_argument("--naive-prefectures", type=int, default=2)
     parser.add_argument("--workloads", nargs="*", default=list(WORKLOAD_METHODS))
     parser.add_argument("--prefecture-runs", type=int, default=1,
                         help="repetitions over the 47 prefectures (each run takes minutes)")
@@ -236,22 +236,27 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads(existing.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="workbook-bench-") as tmp:
         for workload in args.workloads:
-            table = {}
-            for method in WORKLOAD_METHODS[workload]:
-                repeats = {"naive": args.naive_runs}.get(method, args.runs)
-                if workload == "prefectures" and method != "naive":
-                    repeats = args.prefecture_runs
-                samples = []
-                for i in range(repeats):
+            methods = WORKLOAD_METHODS[workload]
+            repeats = {m: args.naive_runs if m == "naive" else
+                       args.prefecture_runs if workload == "prefectures" else args.runs for m in methods}
+            samples: dict[str, list[dict]] = {m: [] for m in methods}
+            # round-robin over the methods, so that a machine that slows down or speeds
+            # up during the bench moves every method alike instead of one of them
+            for i in range(max(repeats.values())):
+                for method in methods:
+                    if i >= repeats[method]:
+                        continue
                     sample = run_method(method, workload, Path(tmp), args.naive_prefectures)
-                    print(f"{workload:11s} {method:8s} run {i + 1}/{repeats}: wall {sample['wall_s']:.1f}s "
+                    print(f"{workload:11s} {method:8s} run {i + 1}/{repeats[method]}: wall {sample['wall_s']:.1f}s "
                           f"cpu {sample['cpu_s']:.1f}s peak {sample['peak_mib']:.0f} MiB", flush=True)
-                    samples.append(sample)
-                entry = {k: round(statistics.median(s[k] for s in samples), 2)
+                    samples[method].append(sample)
+            table = {}
+            for method in methods:
+                entry = {k: round(statistics.median(s[k] for s in samples[method]), 2)
                          for k in ("wall_s", "cpu_s", "peak_mib")}
-                entry["samples"] = len(samples)
-                if "scaled_from_prefectures" in samples[0]:
-                    entry["scaled_from_prefectures"] = samples[0]["scaled_from_prefectures"]
+                entry["samples"] = len(samples[method])
+                if "scaled_from_prefectures" in samples[method][0]:
+                    entry["scaled_from_prefectures"] = samples[method][0]["scaled_from_prefectures"]
                 table[method] = entry
             if "floor" in table:
                 table["workbook_over_floor"] = round(table["workbook"]["wall_s"] / table["floor"]["wall_s"], 2)
@@ -296,7 +301,9 @@ def render_markdown(results: dict) -> str:
         "nbconvert's HTML export in the same process, one notebook after another: one core.",
         "- **workbook_1core**: `workbook run --jobs 1`, to compare with ploomber at equal cores.",
         "",
-        "Every run starts cold: a new output folder, so nothing is reused from an earlier run.",
+        "Every run starts cold: a new output folder, so nothing is reused from an earlier run. The "
+        "methods take turns (one sample of each, then the next round), so that a change in the machine's "
+        "speed during the bench affects them alike.",
         "",
     ]
     names = {"national": f"All sections, 全国 ({len(NOTEBOOKS)} notebooks)",
