@@ -72,6 +72,7 @@ class Snapshot:
     _levels: dict[str, str] = field(default_factory=dict, repr=False)
     _offices: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _parents: dict[str, str] = field(default_factory=dict, repr=False)
+    _area_rows: dict[str, pd.Series] = field(default_factory=dict, repr=False)
 
     @property
     def as_of(self) -> dt.date:
@@ -96,11 +97,13 @@ class Snapshot:
     def area(self, code: str) -> pd.Series:
         """The area row of a code (typed the ways `normalize_area_code` accepts);
         `WorkbookError` naming the closest codes first when unknown."""
-        code = normalize_area_code(code, set(self.areas["area_code"]))
-        hit = self.areas[self.areas["area_code"] == code]
-        if hit.empty:
+        if not self._area_rows:  # asked many times by every page: each row looked up once
+            self._area_rows.update((str(row["area_code"]), row) for _, row in self.areas.iterrows())
+        code = normalize_area_code(code, self._area_rows.keys())
+        row = self._area_rows.get(code)
+        if row is None:
             raise WorkbookError(unknown_area_message(code, self.areas))
-        return hit.iloc[0]
+        return row.copy()  # the caller's to change
 
     def ancestors(self, code: str) -> list[str]:
         """The area and the areas above it, up to 全国: '47001' -> ['47001', '47', 'R8', '00']."""
