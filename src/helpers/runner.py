@@ -118,10 +118,17 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
             if notebook == registry.by_slug(registry.SCORECARD).notebook:
                 params["compare_with"] = compare_with
             jobs.append(Job(notebook, code, name, folder, params))
-        if folder and sections:  # the area's Excel workbook, written by its first job
-            jobs[-len(sections)].excel = f"{report_name(snapshot.id, code, None)}.xlsx"
-            jobs[-len(sections)].excel_sections = tuple(sections)
+        if folder and sections:  # the area's Excel workbook, written by one of its jobs
+            writer = heaviest(jobs[-len(sections):])
+            writer.excel, writer.excel_sections = f"{report_name(snapshot.id, code, None)}.xlsx", tuple(sections)
     return jobs
+
+
+def heaviest(jobs: list[Job]) -> Job:
+    """The job that runs first of these (the heaviest notebook): the one to give extra
+    work to, such as the area's Excel workbook. Jobs run heaviest first, so work added
+    to a light one would come at the end of the run, while the other workers wait."""
+    return max(jobs, key=lambda j: registry.by_notebook(j.notebook).weight)
 
 
 def write_area_excel(target: Path, notebooks: list[str] | tuple[str, ...], *, snapshot: str, plan_file: str,
@@ -460,9 +467,10 @@ def run_reports(options: RunOptions, stream=None) -> int:
     if fiscal_year != snapshot.fiscal_year:  # a report on an earlier year never replaces this year's
         name += f"_fy{fiscal_year}"
     sources = {p.stem: p for p in notebook_paths()}
-    # the scope's Excel workbook, written (like an area's in a fan-out) by its first job:
+    # the scope's Excel workbook, written (like an area's in a fan-out) by one of its jobs:
     # a worker has the libraries loaded, and the parent never has to import them
-    jobs[0].excel, jobs[0].excel_sections = f"{name}.xlsx", tuple(sections)
+    writer = heaviest(jobs[:len(sections)])
+    writer.excel, writer.excel_sections = f"{name}.xlsx", tuple(sections)
 
     try:
         with stop_on_sigterm(), RunLock(out):
@@ -502,7 +510,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
                     _print_slowest(results, stream)
                 (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
                 write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
-                            each=options.each, excel=jobs[0].excel, **_plan_items(snapshot, plan))
+                            each=options.each, excel=writer.excel, **_plan_items(snapshot, plan))
                 if options.pdf:
                     _write_pdfs(staging, stream, jobs_n)
                 if failed:

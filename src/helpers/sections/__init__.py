@@ -38,7 +38,8 @@ class SectionSpec:
         plan_parts: the numbered parts (1 to 12) of the plan it answers for.
         body: the notebook's cells between the setup and the narrative, as (kind, text)
             with kind "md" or "code".
-        weight: relative run time, so a batch starts the heaviest notebooks first.
+        weight: relative run time (seconds of the national page on the sample snapshot), so
+            a batch starts the heaviest notebooks first.
         batch_parameters: parameters a batch run passes (the scorecard links to .html).
         extra_parameters: more lines for the notebook's parameters cell.
         items_first: the narrative leads with the 計画事項 (late ones first) rather

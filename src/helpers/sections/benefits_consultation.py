@@ -24,5 +24,5 @@ SECTION = SectionSpec(
         ("code", "items.milestone_timeline(report)"),
         ("code", "items.items_table(report)"),
     ),
-    weight=1.5,
+    weight=2.2,
 )

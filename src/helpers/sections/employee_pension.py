@@ -28,5 +28,5 @@ SECTION = SectionSpec(
         ("code", "items.milestone_timeline(report)"),
         ("code", "items.items_table(report)"),
     ),
-    weight=2.0,
+    weight=2.7,
 )

@@ -37,5 +37,5 @@ SECTION = SectionSpec(
         ("code", "items.milestone_timeline(report)"),
         ("code", "items.items_table(report)"),
     ),
-    weight=4.0,
+    weight=4.8,
 )

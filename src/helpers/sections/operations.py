@@ -26,6 +26,6 @@ SECTION = SectionSpec(
         ("md", "## 4. 計画事項の進捗"),
         ("code", "items.items_table(report)"),
     ),
-    weight=1.0,
+    weight=1.2,
     items_first=True,
 )

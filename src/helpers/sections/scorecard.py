@@ -25,7 +25,7 @@ SECTION = SectionSpec(
         ("md", "## 5. 各区分"),
         ("code", "views.section_links(report, suffix=link_suffix)"),
     ),
-    weight=1.2,
+    weight=0.9,
     batch_parameters={"link_suffix": ".html"},
     extra_parameters=('\nlink_suffix: str = ".ipynb"  # 各区分へのリンクの拡張子（HTML レポートでは .html）'
                       '\ncompare_with: str = "auto"  # 比べる前回のスナップショット（auto: 基準日が直前のもの、none: 比べない）'),
