@@ -87,6 +87,7 @@ def png_bytes(fig: Figure) -> bytes:
     """
     import io
 
+    from matplotlib import image
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     previous = fig.canvas
@@ -95,7 +96,7 @@ def png_bytes(fig: Figure) -> bytes:
         canvas.draw()
         out = io.BytesIO()
         # savefig's PNG: the figure's own dpi and face colour here (savefig.* are "figure"/"auto")
-        matplotlib.image.imsave(out, canvas.buffer_rgba(), format="png", origin="upper", dpi=fig.dpi)
+        image.imsave(out, canvas.buffer_rgba(), format="png", origin="upper", dpi=fig.dpi)
         return out.getvalue()
     finally:
         fig.set_canvas(previous)

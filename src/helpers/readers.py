@@ -132,8 +132,8 @@ def _parse_csv(text: str, file_label: str) -> tuple[pd.DataFrame | None, list[Pr
                               f"見出しに同じ列名が2回以上あります（{'、'.join(duplicated)}）")]
     frame = pd.DataFrame(records, columns=header, dtype=object)
     # an array.array, not a list: pandas deep-copies attrs on every operation on the
-    # frame, and copying a list of ints one by one took a tenth of a run's start (a
-    # numpy array would copy as fast, but pandas compares attrs with ==)
+    # frame, and a list is copied one int at a time (a numpy array would copy as fast,
+    # but pandas compares attrs with ==)
     frame.attrs["lines"] = array.array("q", lines)
     frame.attrs["records"] = len(records) + len(mismatched)
     if frame.empty and not problems:

@@ -101,9 +101,12 @@ def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
 
 def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snapshot_ref: str,
               plan_file: str = "params/plan_fy2023.yaml", fiscal_year: int | None = None,
-              compare_with: str = "auto") -> list[Job]:
+              compare_with: str = "auto", workbook: str | None = None) -> list[Job]:
     """The notebooks to run: every section for the scope and, in a fan-out, for each
-    area of a level inside it (in a folder named by its code)."""
+    area of a level inside it (in a folder named by its code). One job per area also
+    writes the area's Excel workbook: `workbook` (default: the report's name) for the
+    scope, `<snapshot>_<area>.xlsx` in an area's folder. A worker has the libraries
+    loaded, so the run's parent never has to import them."""
     area = snapshot.area(scope)
     targets = [(scope, str(area["name_ja"]), "")]  # the scope's own pages at the report's root
     if each:
@@ -118,9 +121,11 @@ def plan_jobs(snapshot, sections: list[str], scope: str, each: str | None, snaps
             if notebook == registry.by_slug(registry.SCORECARD).notebook:
                 params["compare_with"] = compare_with
             jobs.append(Job(notebook, code, name, folder, params))
-        if folder and sections:  # the area's Excel workbook, written by one of its jobs
+        if sections:
+            book = f"{report_name(snapshot.id, code, None)}.xlsx" if folder else (
+                workbook or f"{report_name(snapshot.id, scope, each)}.xlsx")
             writer = heaviest(jobs[-len(sections):])
-            writer.excel, writer.excel_sections = f"{report_name(snapshot.id, code, None)}.xlsx", tuple(sections)
+            writer.excel, writer.excel_sections = book, tuple(sections)
     return jobs
 
 
@@ -458,19 +463,16 @@ def run_reports(options: RunOptions, stream=None) -> int:
     if not first <= fiscal_year <= snapshot.fiscal_year:
         raise WorkbookError(f"--fiscal-year {fiscal_year} はこのスナップショットにありません（{first}～"
                             f"{snapshot.fiscal_year}。令和5年度は 2023 と書きます）。")
-    jobs = plan_jobs(snapshot, sections, options.scope, options.each, ref, options.plan_file, fiscal_year,
-                     options.compare_with)
-    link_pages(jobs, snapshot, plan)
-    jobs_n = options.jobs or os.cpu_count() or 1
-    out = paths.resolve(options.out)
     name = report_name(snapshot.id, options.scope, options.each)
     if fiscal_year != snapshot.fiscal_year:  # a report on an earlier year never replaces this year's
         name += f"_fy{fiscal_year}"
+    workbook_file = f"{name}.xlsx"
+    jobs = plan_jobs(snapshot, sections, options.scope, options.each, ref, options.plan_file, fiscal_year,
+                     options.compare_with, workbook=workbook_file)
+    link_pages(jobs, snapshot, plan)
+    jobs_n = options.jobs or os.cpu_count() or 1
+    out = paths.resolve(options.out)
     sources = {p.stem: p for p in notebook_paths()}
-    # the scope's Excel workbook, written (like an area's in a fan-out) by one of its jobs:
-    # a worker has the libraries loaded, and the parent never has to import them
-    writer = heaviest(jobs[:len(sections)])
-    writer.excel, writer.excel_sections = f"{name}.xlsx", tuple(sections)
 
     try:
         with stop_on_sigterm(), RunLock(out):
@@ -510,7 +512,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
                     _print_slowest(results, stream)
                 (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
                 write_index(staging / "index.html", snapshot=snapshot, plan=plan, results=results, record=record,
-                            each=options.each, excel=writer.excel, **_plan_items(snapshot, plan))
+                            each=options.each, excel=workbook_file, **_plan_items(snapshot, plan))
                 if options.pdf:
                     _write_pdfs(staging, stream, jobs_n)
                 if failed:
