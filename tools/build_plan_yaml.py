@@ -72,7 +72,9 @@ def main() -> int:
             kpi["assumption"] = ASSUMPTIONS[r["kpi_id"]]
         if r["kpi_id"] == "RC02":
             kpi["decimals"] = 2  # the plan states 99.77%
-            kpi["target"]["wording"] = "100%（紐付けの完全化）"  # P.34-35: 「紐付けの完全化を目指す」
+            # P.34-35: 「紐付けの完全化を目指す」, with no value or date for the year: tracked,
+            # shown against the same period of the prior year, with the plan's aim in words.
+            kpi["target"]["wording"] = "紐付けの完全化を目指す（年度の数値目標なし）"
         if r["kpi_id"] == "NP06":
             kpi["area"] = "47"
         if r["kpi_id"] == "NP07":

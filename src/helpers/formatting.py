@@ -120,12 +120,12 @@ def format_change(kpi: Kpi, change: float, scale_of: float | None = None) -> str
 
 def format_target(kpi: Kpi, target: float | None) -> str:
     """The target in the plan's words: '前年度実績（76.1%）を上回る', '90%以上', '30分未満',
-    '100%（紐付けの完全化）'."""
+    '紐付けの完全化を目指す（年度の数値目標なし）'."""
     rule = kpi.target_rule
-    if rule == "track":
-        return TARGET_RULES[rule]
     if kpi.target_wording:
         return kpi.target_wording
+    if rule == "track":
+        return TARGET_RULES[rule]
     if rule in ("at_least", "below"):
         suffix = "以上" if rule == "at_least" else "未満"
         unit = {"percent": "%", "points": "ポイント", "minutes": "分"}.get(kpi.unit)
