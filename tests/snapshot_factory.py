@@ -73,3 +73,26 @@ def make_snapshot(folder: Path, measures: list[tuple], *, as_of: str = "2023-09-
     write_csv(folder / "measures.csv", MEASURE_COLUMNS, list(measures), encoding)
     write_manifest(folder, as_of=as_of, fiscal_year=fiscal_year, first_fiscal_year=first_fiscal_year)
     return folder
+
+
+def fill_months(rows: list[tuple], flows: set[str]) -> list[tuple]:
+    """`rows` with a zero row added for every month that a flow measure and area skip
+    between their first and last month (the contract expects flows every month; a
+    hand-made fixture that states a half-year in one month states zero for the others,
+    which leaves every sum as it was)."""
+    import calendar
+    import datetime as dt
+
+    seen: dict[tuple[str, str], set[tuple[int, int]]] = {}
+    for period, area, measure, _, _ in rows:
+        if measure in flows:
+            day = dt.date.fromisoformat(period)
+            seen.setdefault((measure, area), set()).add((day.year, day.month))
+    added = []
+    for (measure, area), months in seen.items():
+        (y, m), last = min(months), max(months)
+        while (y, m) < last:
+            m, y = (1, y + 1) if m == 12 else (m + 1, y)
+            if (y, m) not in months:
+                added.append((f"{y:04d}-{m:02d}-{calendar.monthrange(y, m)[1]:02d}", area, measure, None, 0))
+    return rows + sorted(added)

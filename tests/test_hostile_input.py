@@ -106,7 +106,7 @@ def test_manifest_with_nested_aliases_is_refused_at_once(tmp_path):
 @pytest.mark.parametrize("text, rule", [
     ("!!python/object/apply:os.system ['echo hi']\n", "YAML として読めません"),
     ("id: x\n" + "#" * (70 * 1024) + "\n", "ファイルが大きすぎます"),
-    ("id: snap\nas_of: 2023-09-31\n", "値が読めません（day is out of range for month）"),
+    ("id: snap\nas_of: 2023-09-31\n", "2行目 項目「as_of」: 日付「2023-09-31」は実在しない日付です"),
 ])
 def test_manifest_traps_are_named(tmp_path, capsys, text, rule):
     folder = make_snapshot(tmp_path / "snap", ROWS)

@@ -9,7 +9,7 @@ import pytest
 from helpers.kpi import KpiEngine
 from helpers.plan import load_plan
 from helpers.snapshot import load_snapshot
-from snapshot_factory import AREAS, make_snapshot
+from snapshot_factory import AREAS, fill_months, make_snapshot
 
 ROWS = [
     # NP08 (stock ratio): three Hokkaido offices where the mean of rates (46.67%) and the
@@ -62,7 +62,9 @@ SEPT = dt.date(2023, 9, 30)
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    folder = make_snapshot(tmp_path_factory.mktemp("snap") / "hand-2023-09-30", ROWS)
+    # the consultation rows state each half-year in its last month: zero in the others
+    rows = fill_months(ROWS, {"consultations", "consultations_reserved"})
+    folder = make_snapshot(tmp_path_factory.mktemp("snap") / "hand-2023-09-30", rows)
     return KpiEngine(load_snapshot(folder), load_plan())
 
 

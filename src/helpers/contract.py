@@ -29,6 +29,7 @@ __all__ = [
     "Measure",
     "MEASURES",
     "NATIONAL_CODE",
+    "EVERY_MONTH",
     "bounded_pairs",
 ]
 
@@ -193,6 +194,11 @@ FORMS = {m.name[len("filed_"):]: m.label_ja.removesuffix("の届出被保険者�
 # Breakdowns that must add up to their total, period by period: total -> parts.
 BREAKDOWNS = {"filed_insured": tuple(f"filed_{k}" for k in FORMS),
               "e_filed_insured": tuple(f"e_filed_{k}" for k in FORMS)}
+
+
+# Measures expected in every month from their first to their last: the flows, whose
+# period totals are sums of months (a missing month would shrink a year-to-date sum).
+EVERY_MONTH = frozenset(m.name for m in _DEFINITIONS if m.kind == "flow")
 
 
 def bounded_pairs() -> list[tuple[str, str]]:

@@ -12,12 +12,13 @@ page's output (its HTML and, in a fan-out, the area's Excel workbook) is kept in
 - for the scorecard, the earlier snapshot it compares with.
 
 Any change to any of them gives a new key, so the page executes again; `--force`
-executes everything. Only pages that succeeded are kept. Entries unused for 30 days
-are removed.
+executes everything. Only pages that succeeded are kept, each file with its sha256,
+verified before reuse. Entries unused for 30 days are removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -65,16 +66,24 @@ class Cached:
 
 
 class OutputCache:
-    """The pages of earlier runs under `<out>/.cache/`, keyed by their inputs."""
+    """The pages of earlier runs under `<out>/.cache/`, keyed by their inputs.
 
-    def __init__(self, out: Path, base: dict, enabled: bool = True):
+    The cache is an optimisation, never a source of truth: every entry stores the
+    sha256 of each of its files, checked on reuse; an entry that is unreadable or
+    whose files differ is a miss (and is replaced). A cache folder that cannot be
+    written is skipped with one warning; the run goes on without it.
+    """
+
+    def __init__(self, out: Path, base: dict, enabled: bool = True, stream=None):
         self.folder = out / CACHE_FOLDER
         self.base = base
         self.enabled = enabled
+        self.stream = stream
+        self.writable = True
 
     @classmethod
     def for_run(cls, out: Path, snapshot_facts: dict, plan_file: Path, packages: dict,
-                enabled: bool = True) -> OutputCache:
+                enabled: bool = True, stream=None) -> OutputCache:
         """The inputs every page of a run shares."""
         root = paths.project_root()
         base = {
@@ -85,7 +94,7 @@ class OutputCache:
             "code": code_fingerprint(),
             "packages": packages,
         }
-        return cls(out, base, enabled)
+        return cls(out, base, enabled, stream)
 
     def key(self, page: dict) -> str:
         """The key of one page: the run's inputs and the page's own (notebook file,
@@ -93,35 +102,75 @@ class OutputCache:
         text = json.dumps({"base": self.base, "page": page}, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def get(self, key: str, target_dir: Path, files: list[str]) -> Cached | None:
-        """Copy a cached page's `files` into `target_dir`; None when it is not cached."""
+    def get(self, key: str, target_dir: Path, files: list[str]) -> tuple[Cached | None, str | None]:
+        """Copy a cached page's `files` into `target_dir`, each checked against the
+        sha256 stored with it.
+
+        Returns:
+            (the cached page, None) on a verified hit; (None, None) when nothing is
+            cached; (None, why) when an entry was found but not used (unreadable,
+            incomplete, or a file differs from what was stored).
+        """
         if not self.enabled:
-            return None
+            return None, None
         entry = self.folder / key
         meta = entry / "page.json"
-        if not meta.is_file() or not all((entry / name).is_file() for name in files):
-            return None
+        if not meta.is_file():
+            return None, None
+        facts = _read_facts(meta)
+        stored = facts.get("files") if facts is not None else None
+        if facts is None or not isinstance(stored, dict) or set(stored) != set(files):
+            self._discard(entry)
+            return None, "保存した結果の記録（page.json）が読めないため、実行し直した"
         target_dir.mkdir(parents=True, exist_ok=True)
         for name in files:
-            shutil.copyfile(entry / name, target_dir / name)
-        os.utime(meta)  # used: kept for another 30 days
-        facts = json.loads(meta.read_text(encoding="utf-8"))
-        return Cached(facts.get("seconds", 0.0), facts.get("record"))
+            copied = target_dir / name
+            try:
+                shutil.copyfile(entry / name, copied)
+            except OSError:
+                self._discard(entry)
+                return None, f"保存した結果の {name} が読めないため、実行し直した"
+            # the copy is what gets published, so the copy is what is checked
+            if sha256_of(copied) != stored[name]:
+                copied.unlink(missing_ok=True)
+                self._discard(entry)
+                return None, f"保存した結果の {name} が保存時と異なる（sha256 が一致しない）ため、実行し直した"
+        with contextlib.suppress(OSError):
+            os.utime(meta)  # used: kept for another 30 days (not when the cache is read-only)
+        seconds = facts.get("seconds", 0.0)
+        record = facts.get("record")
+        return Cached(seconds if isinstance(seconds, int | float) else 0.0,
+                      record if isinstance(record, dict) else None), None
 
     def put(self, key: str, source_dir: Path, files: list[str], seconds: float, record: dict | None) -> None:
-        """Keep a succeeded page's files (written whole, then renamed into place)."""
-        if not self.enabled:
+        """Keep a succeeded page's files with their sha256 (written whole, then renamed
+        into place); a cache that cannot be written is skipped, with one warning."""
+        if not self.enabled or not self.writable:
             return
         entry = self.folder / key
         partial = self.folder / f"{key}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        for name in files:
-            shutil.copyfile(source_dir / name, partial / name)
-        (partial / "page.json").write_text(json.dumps({"seconds": round(seconds, 2), "record": record},
-                                                      ensure_ascii=False), encoding="utf-8")
+        try:
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            stored = {}
+            for name in files:
+                shutil.copyfile(source_dir / name, partial / name)
+                stored[name] = sha256_of(partial / name)
+            (partial / "page.json").write_text(
+                json.dumps({"seconds": round(seconds, 2), "record": record, "files": stored}, ensure_ascii=False),
+                encoding="utf-8")
+            shutil.rmtree(entry, ignore_errors=True)
+            partial.rename(entry)
+        except OSError as err:
+            self.writable = False
+            shutil.rmtree(partial, ignore_errors=True)
+            if self.stream is not None:
+                print(f"注意: 再利用のための保存先 {paths.display_path(self.folder)} に書き込めないため、"
+                      f"この実行では保存しません（{err.strerror or err}）。レポートは公開します。", file=self.stream)
+
+    def _discard(self, entry: Path) -> None:
+        """Remove an entry that cannot be used (it is replaced when the page runs)."""
         shutil.rmtree(entry, ignore_errors=True)
-        partial.rename(entry)
 
     def prune(self, now: float | None = None) -> int:
         """Remove entries unused for 30 days (and any left half-written); return how many."""
@@ -129,9 +178,26 @@ class OutputCache:
             return 0
         limit = (now or time.time()) - _KEEP_DAYS * 86400
         removed = 0
-        for entry in self.folder.iterdir():
+        try:
+            entries = list(self.folder.iterdir())
+        except OSError:
+            return 0
+        for entry in entries:
             meta = entry / "page.json"
-            if entry.name.endswith(".partial") or not meta.is_file() or meta.stat().st_mtime < limit:
+            try:
+                stale = entry.name.endswith(".partial") or not meta.is_file() or meta.stat().st_mtime < limit
+            except OSError:
+                continue
+            if stale:
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
         return removed
+
+
+def _read_facts(meta: Path) -> dict | None:
+    """An entry's page.json, or None when it is not a readable JSON object."""
+    try:
+        facts = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return facts if isinstance(facts, dict) else None

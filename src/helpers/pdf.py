@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
-__all__ = ["find_chromium", "print_pdf", "PdfUnavailable"]
+__all__ = ["find_chromium", "print_pdf", "PdfUnavailable", "Prints"]
 
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -28,8 +30,10 @@ def find_chromium() -> str | None:
     return None
 
 
-def print_pdf(html: Path, pdf: Path, browser: str | None = None, timeout: float = 120) -> Path:
-    """Print one local HTML page to `pdf` (A4 portrait, as its print CSS says).
+def print_pdf(html: Path, pdf: Path, browser: str | None = None, timeout: float = 120,
+              prints: Prints | None = None) -> Path:
+    """Print one local HTML page to `pdf` (A4 portrait, as its print CSS says), as one of
+    `prints` (the run's, so that a stopped run can kill it).
 
     Raises:
         PdfUnavailable: when no Chromium is installed.
@@ -46,7 +50,54 @@ def print_pdf(html: Path, pdf: Path, browser: str | None = None, timeout: float 
                 "--no-first-run", f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium refuses to run as root inside its sandbox
-        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
-        raise RuntimeError(f"Chromium が {html.name} を PDF にできませんでした: {done.stderr[-300:]}")
+        returncode, stderr = (prints or Prints()).run(args, timeout)
+    if returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
+        raise RuntimeError(f"Chromium が {html.name} を PDF にできませんでした: {stderr[-300:]}")
     return pdf
+
+
+class Prints:
+    """The Chromium prints of one run, each in a process group of its own (Chromium
+    starts a zygote, renderers and a GPU process: killing only the process it started
+    would leave them behind), so that `stop` can end them all at once."""
+
+    def __init__(self) -> None:
+        self._running: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def run(self, args: list[str], timeout: float) -> tuple[int, str]:
+        """Run one print; the whole group is killed on a timeout too."""
+        with self._lock:
+            if self._stopped:
+                raise RuntimeError("実行の中止により、印刷を始めませんでした")
+            process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                       start_new_session=True)
+            self._running.add(process)
+        try:
+            _, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            process.communicate()
+            raise
+        finally:
+            with self._lock:
+                self._running.discard(process)
+        return process.returncode, stderr or ""
+
+    def stop(self) -> int:
+        """Kill every print under way, with all its processes, and start no new one (the
+        run is being stopped: SIGTERM or Ctrl-C). Returns how many were killed."""
+        with self._lock:
+            self._stopped = True
+            running = list(self._running)
+        for process in running:
+            _kill_group(process)
+        return len(running)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

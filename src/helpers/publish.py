@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from helpers.errors import WorkbookError
+from helpers.output_guard import check_publish_target
 
 __all__ = ["RunLock", "staging_dir", "publish", "keep_failed", "clean_stale"]
 
@@ -115,11 +116,15 @@ def staging_dir(out: Path, name: str, started: dt.datetime) -> Path:
 
 def publish(staging: Path, out: Path, name: str) -> Path:
     """Make a complete run the published `out/<name>`, atomically; keep the previous
-    run as a fallback and delete older ones. Returns the published path."""
+    run as a fallback and delete older ones. Returns the published path.
+
+    Only the workbook's own link, or a folder it published (an older layout), is ever
+    replaced: any other file or folder at `out/<name>` is refused (`WorkbookError`)."""
+    link = out / name
+    check_publish_target(link)
     final = staging.with_name(staging.name[: -len(PARTIAL)])
     os.replace(staging, final)
-    link = out / name
-    if link.exists() and not link.is_symlink():  # a plain folder from an older layout
+    if link.exists() and not link.is_symlink():  # a plain folder the workbook published (older layout)
         os.replace(link, out / RUNS / f"{name}-legacy")
     previous = link.resolve() if link.is_symlink() else None
     temporary = out / f".{name}.link"

@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from helpers import paths
+from helpers.era import month_end_label
 from helpers.errors import WorkbookError
 from helpers.safe_yaml import UnsafeYaml, load_yaml_file
 
@@ -59,11 +60,18 @@ def dated_snapshots(stream=None) -> list[tuple[dt.date, str]]:
 
 def newest_snapshot(stream=None) -> str:
     """The snapshot under data/snapshots/ with the latest as-of date (the default of
-    every command)."""
+    every command); ties go to the last id in name order. Which one was picked, and its
+    基準日, is said on `stream` (stderr: some commands print data on stdout)."""
     found = dated_snapshots(stream)
     if not found:
         raise WorkbookError("data/snapshots/ に読めるスナップショットがありません。")
-    return found[-1][1]
+    as_of, chosen = found[-1]
+    if stream is not None:
+        ties = sum(1 for date, _ in found if date == as_of) - 1
+        tie = f"。基準日が同じものがほかに {ties} 件あり、ID の順で最後のものを選びました" if ties else ""
+        print(f"スナップショット: {chosen}（基準日 {month_end_label(as_of)}、{as_of}）を使います"
+              f"（--snapshot の指定がないため、基準日が最も新しいもの{tie}）。", file=stream)
+    return chosen
 
 
 def normalize_area_code(code: str, known) -> str:

@@ -26,6 +26,7 @@ from helpers.errors import InvalidInput, OutputError, WorkbookError
 from helpers.execute import notebook_paths, strip_run_metadata
 from helpers.html_export import export_html, external_resources
 from helpers.incremental import OutputCache
+from helpers.output_guard import check_output_folder, check_publish_target
 from helpers.plan import load_plan
 from helpers.progress import Progress
 from helpers.publish import RunLock, clean_stale, keep_failed, publish, staging_dir
@@ -89,6 +90,7 @@ class JobResult:
     error: dict | None = None
     record: dict | None = None
     cached: bool = False  # reused from an earlier run whose inputs were the same
+    cache_note: str | None = None  # why a cached page was not reused (tampered, unreadable)
     cells: list | None = None  # with --profile: each code cell's seconds and peak memory
 
 
@@ -183,7 +185,7 @@ def _write_pdfs(staging: Path, stream, workers: int = 1) -> None:
     """Every page as an A4 PDF under pdf/ (the scope's pages at its root, a fan-out's
     area pages in pdf/<area>/), `workers` pages at a time, or a clear line saying why
     not (no Chromium on this machine)."""
-    from helpers.pdf import PdfUnavailable, find_chromium, print_pdf
+    from helpers.pdf import PdfUnavailable, Prints, find_chromium, print_pdf
 
     browser = find_chromium()
     if browser is None:
@@ -198,15 +200,24 @@ def _write_pdfs(staging: Path, stream, workers: int = 1) -> None:
         target = staging / "pdf" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            print_pdf(page, target, browser)
+            print_pdf(page, target, browser, prints=prints)
         except (PdfUnavailable, RuntimeError, subprocess.TimeoutExpired) as err:
             return f"注意: {page.relative_to(staging)} の PDF を作れませんでした: {err}"
         return None
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    prints = Prints()
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         for problem in pool.map(one, pages):  # in page order, so the messages read in order
             if problem:
                 print(problem, file=stream)
+    except BaseException:
+        # SIGTERM or Ctrl-C: a print may take up to its time limit, so do not wait for
+        # it; kill every Chromium started, with its child processes, and unwind at once
+        prints.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _plan_items(snapshot, plan) -> dict:
@@ -276,22 +287,43 @@ def _run_job(job: Job, staging: Path, source: Path, engine: str = "kernel",
     record = _record_of(nb) if nb is not None and error is None else None
     cells = _cell_profile(nb, measured) if profile and nb is not None else None
     if nb is not None:
-        title = job.title or f"{job.area_name} {job.notebook}"
-        strip_run_metadata(nb)
-        if keep and error is None:
-            nbformat.write(nb, executed)
-        html = export_html(nb, title, job.nav)
-        leaks = external_resources(html)
-        if leaks and error is None:
-            error = {"cell": None, "ename": "OfflineError", "evalue": f"外部の資源を参照しています: {leaks[:3]}"}
-        (target_dir / f"{job.notebook}.html").write_text(html, encoding="utf-8")
+        try:
+            html = _write_page(nb, job, executed, keep and error is None)
+        except Exception as exc:  # a page that cannot be written is this page's failure, not the run's
+            error = error or _failure(exc, "HTML の書き出しに失敗しました")
+        else:
+            leaks = external_resources(html)
+            if leaks and error is None:
+                error = {"cell": None, "ename": "OfflineError", "evalue": f"外部の資源を参照しています: {leaks[:3]}"}
     if error is None and job.excel:
         p = job.parameters
-        write_area_excel(target_dir / job.excel, job.excel_sections, snapshot=p["snapshot"],
-                         plan_file=p["plan_file"], scope=job.area_code, fiscal_year=p["fiscal_year"])
+        try:
+            write_area_excel(target_dir / job.excel, job.excel_sections, snapshot=p["snapshot"],
+                             plan_file=p["plan_file"], scope=job.area_code, fiscal_year=p["fiscal_year"])
+        except Exception as exc:
+            error = _failure(exc, f"Excel のブック {job.excel} の書き出しに失敗しました")
     if error is None and not keep:
         executed.unlink(missing_ok=True)  # kept only for diagnosis of failures
     return JobResult(job, error is None, time.perf_counter() - started, error, record, cells=cells)
+
+
+def _write_page(nb, job: Job, executed: Path, keep: bool) -> str:
+    """Write the page's HTML beside the executed notebook (kept as .ipynb too when
+    asked) and return it."""
+    import nbformat
+
+    strip_run_metadata(nb)
+    if keep:
+        nbformat.write(nb, executed)
+    html = export_html(nb, job.title or f"{job.area_name} {job.notebook}", job.nav)
+    (executed.parent / f"{job.notebook}.html").write_text(html, encoding="utf-8")
+    return html
+
+
+def _failure(exc: BaseException, what: str) -> dict:
+    """A failure outside the notebook's cells, as a job's error."""
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    return {"cell": None, "ename": type(exc).__name__, "evalue": f"{what}（{detail}）" if detail else what}
 
 
 def _cell_profile(nb, measured: list | None) -> list[dict]:
@@ -371,6 +403,7 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
     jobs = sorted(jobs, key=lambda j: -registry.by_notebook(j.notebook).weight)
     results: list[JobResult] = []
     keys: dict[int, str] = {}
+    notes: dict[int, str | None] = {}
     if cache is not None:
         from helpers.readers import sha256_of
 
@@ -380,7 +413,7 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
         to_run = []
         for job in jobs:
             key = keys[id(job)] = cache.key(_page_inputs(job, notebook_sha[job.notebook], compared))
-            hit = cache.get(key, staging / job.folder if job.folder else staging, _page_files(job))
+            hit, notes[id(job)] = cache.get(key, staging / job.folder if job.folder else staging, _page_files(job))
             if hit is None:
                 to_run.append(job)
                 continue
@@ -389,6 +422,7 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
         jobs = to_run
 
     def finished(result: JobResult) -> None:
+        result.cache_note = notes.get(id(result.job))
         results.append(result)
         progress.done(result)
         if cache is not None and result.ok:
@@ -399,10 +433,11 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
         return results
     if options.engine == "kernel":
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_run_job, job, staging, sources[job.notebook], "kernel",
-                                   options.keep_notebooks, options.profile) for job in jobs]
+            futures_jobs = {pool.submit(_run_job, job, staging, sources[job.notebook], "kernel",
+                                        options.keep_notebooks, options.profile): job for job in jobs}
+            futures = list(futures_jobs)
             for future in as_completed(futures):
-                finished(future.result())
+                finished(_result_of(future, futures_jobs[future]))
         return results
     import tempfile
     from concurrent.futures import ProcessPoolExecutor
@@ -418,22 +453,29 @@ def _execute_all(jobs: list[Job], staging: Path, sources: dict[str, Path], worke
 def _collect(pool, jobs: list[Job], staging: Path, sources: dict[str, Path], options: RunOptions,
              finished) -> None:
     """Submit every job to the worker pool and hand each result to `finished`."""
-    from concurrent.futures.process import BrokenProcessPool
-
     with stopping_on_error(pool):
         futures = {pool.submit(_worker_job, job, staging, sources[job.notebook], options.keep_notebooks,
                                options.profile): job
                    for job in jobs}
         for future in as_completed(futures):
-            try:
-                result = future.result()
-            except BrokenProcessPool:
-                result = JobResult(futures[future], False, 0.0, {
-                    "cell": None, "ename": "WorkerCrashed",
-                    "evalue": "作業プロセスが異常終了しました（メモリ不足などの可能性）"})
-            # the result crossed a process boundary: its job is a copy, so key by the original
-            result.job = futures[future]
-            finished(result)
+            finished(_result_of(future, futures[future]))
+
+
+def _result_of(future, job: Job) -> JobResult:
+    """A job's result; any exception that escaped the job (a worker that died, a result
+    that could not be sent back) is that job's failure, never the run's."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        result = future.result()
+    except BrokenProcessPool:
+        return JobResult(job, False, 0.0, {"cell": None, "ename": "WorkerCrashed",
+                                           "evalue": "作業プロセスが異常終了しました（メモリ不足などの可能性）"})
+    except Exception as exc:
+        return JobResult(job, False, 0.0, _failure(exc, "ページの実行中に想定外の誤りが起きました"))
+    # the result crossed a process boundary: its job is a copy, so key by the original
+    result.job = job
+    return result
 
 
 def run_reports(options: RunOptions, stream=None) -> int:
@@ -472,6 +514,10 @@ def run_reports(options: RunOptions, stream=None) -> int:
     link_pages(jobs, snapshot, plan)
     jobs_n = options.jobs or os.cpu_count() or 1
     out = paths.resolve(options.out)
+    # never in or over data, the plan, the notebooks or the code; never over a folder
+    # the workbook did not publish (refused before anything is written)
+    check_output_folder(out, check.path)
+    check_publish_target(out / name)
     sources = {p.stem: p for p in notebook_paths()}
 
     try:
@@ -483,7 +529,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
                 progress = Progress(len(jobs), stream)
                 reuse = not (options.force or options.keep_notebooks or options.profile)
                 cache = OutputCache.for_run(out, snapshot_facts(snapshot), paths.resolve(options.plan_file),
-                                            package_versions(), enabled=reuse)
+                                            package_versions(), enabled=reuse, stream=stream)
                 results = _execute_all(jobs, staging, sources, jobs_n, options, ref, progress, snapshot, plan,
                                        context, cache)
                 progress.close()
@@ -505,6 +551,7 @@ def run_reports(options: RunOptions, stream=None) -> int:
                                    "notebook": r.job.notebook, "html": r.job.html,
                                    "outcome": "ok" if r.ok else "failed", "seconds": round(r.seconds, 2),
                                    "cached": r.cached, "error": r.error,
+                                   **({"cache_rejected": r.cache_note} if r.cache_note else {}),
                                    **({"cells": r.cells} if r.cells is not None else {})} for r in results],
                     "exit_code": 1 if failed else 0,
                 }

@@ -48,7 +48,7 @@ def load_yaml_file(path: Path, max_bytes: int = MAX_YAML_BYTES):
     except yaml.YAMLError as err:
         raise UnsafeYaml(f"YAML として読めません（{_short(err)}）") from None
     except ValueError as err:  # e.g. an impossible date such as 2023-09-31
-        raise UnsafeYaml(f"値が読めません（{err}）") from None
+        raise UnsafeYaml(_value_problem(text) or f"値が読めません（{err}）") from None
 
 
 def _refuse_anchors(text: str) -> None:
@@ -58,6 +58,37 @@ def _refuse_anchors(text: str) -> None:
             line = token.start_mark.line + 1
             kind = "別名（*）" if isinstance(token, yaml.AliasToken) else "アンカー（&）"
             raise UnsafeYaml(f"{line}行目: YAML の{kind}は使えません（値をそのまま書くこと）")
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _value_problem(text: str) -> str | None:
+    """Where a value that YAML took for a date is no real date (`as_of: 2023-09-31`):
+    the line, the field and the rule, found on the node tree (no value is built)."""
+    import datetime as dt
+
+    def walk(node, key: str):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                yield from walk(v, f"{key}.{k.value}" if key else str(k.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                yield from walk(item, key)
+        elif isinstance(node, yaml.ScalarNode) and node.tag == _TIMESTAMP:
+            yield node, key
+
+    try:
+        root = yaml.compose(text, Loader=_LOADER)
+    except yaml.YAMLError:
+        return None
+    for node, key in walk(root, ""):
+        try:
+            dt.date.fromisoformat(node.value[:10])
+        except ValueError:
+            return (f"{node.start_mark.line + 1}行目 項目「{key}」: 日付「{node.value}」は実在しない日付です"
+                    "（YYYY-MM-DD で、その月にある日を書くこと。月末は 30日・31日・2月28日などに注意）")
+    return None
 
 
 def _short(err: yaml.YAMLError) -> str:

@@ -145,6 +145,9 @@ def _rule_text(check: str, column: str, table: TableSchema) -> str:
             return "期間は月末日を YYYY-MM-DD で書くこと（例: 2023-09-30）"
         return f"{label}に使えない文字があります（英数字・-・_ のみ）"
     if check.startswith("str_length"):
+        low, _, high = check[len("str_length("):-1].partition(",")
+        if high.strip() not in ("", "None"):
+            return f"{label}が長すぎます（上限 {int(high)} 文字）"
         return f"{label}が空です"
     if check.startswith("in_range"):
         return f"{label}は西暦の年度（例: 2021）で書くこと"
@@ -178,7 +181,7 @@ def _group_failures(
         where_col = "" if column == "*" else f"列「{column}」"
         for i in shown:
             value = examples.get(i)
-            value_text = "" if column == "*" or value is None or pd.isna(value) else f"（値: {value}）"
+            value_text = "" if column == "*" or value is None or pd.isna(value) else _quoted(value, check)
             problems.append(Problem(file_label, f"{row_label(i)} {where_col}".strip(),
                                     _rule_text(check, column, table) + value_text))
         if len(indexes) > len(shown):
@@ -186,6 +189,22 @@ def _group_failures(
                                     f"ほか {len(indexes) - len(shown):,} 行で同じ誤り: "
                                     + _rule_text(check, column, table)))
     return problems
+
+
+_QUOTE_CHARS = 40  # a long text (a progress note) is quoted by its start, not echoed whole
+
+
+def _quoted(value, check: str) -> str:
+    """The offending value as shown in a message: at most its first 40 characters, with
+    its length where the rule is about length.
+
+    >>> _quoted("あ" * 50, "str_length(None, 40)")
+    '（50文字。値: ああああああああああああああああああああああああああああああああああああああああ…）'
+    """
+    text = str(value)
+    shown = text if len(text) <= _QUOTE_CHARS else text[:_QUOTE_CHARS] + "…"
+    length = f"{len(text):,}文字。" if check.startswith("str_length") else ""
+    return f"（{length}値: {shown}）"
 
 
 def _rule_columns(cases: pd.DataFrame) -> pd.Series:

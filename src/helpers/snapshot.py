@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import paths
-from helpers.contract import BREAKDOWNS, LEVEL_LABELS, LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
+from helpers.contract import BREAKDOWNS, EVERY_MONTH, LEVEL_LABELS, LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
 from helpers.era import fiscal_year_of, month_end
 from helpers.errors import InvalidInput, Problem, WorkbookError
 from helpers.quick_checks import MANIFEST, MAX_MANIFEST_BYTES, area_message, normalize_area_code
@@ -319,7 +319,7 @@ def check_snapshot(ref: str | Path) -> SnapshotCheck:
             frames[name] = frame
             row_labels[name] = row_label_for(file_path, raw)
             expected[name] = int(entry["rows"])
-    if set(frames) == set(_TABLES):
+    if set(_TABLES) <= set(frames):  # the optional progress table may be there too
         labels = {n: str(manifest["tables"][n]["file"]) for n in _TABLES}
         problems += _check_areas(frames["areas"], labels["areas"], row_labels["areas"])
         problems += _check_measures(frames["measures"], frames["areas"], manifest,
@@ -411,6 +411,10 @@ def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict,
     rule = f"期間が as_of（{as_of}）より後です"
     problems += _limited([Problem(label, f"{row(i)} 列「period」", f"{rule}（値: {p}）")
                           for i, p in good.loc[late, "period"].items()], label, rule)
+    if not dates.empty and dates.max() < pd.Timestamp(as_of):
+        problems.append(Problem(label, "列「period」",
+                                f"基準日（as_of）{as_of} の月の行が1行もありません（最も新しい期間は "
+                                f"{dates.max().date()}）。基準日の月まで書き出すか、as_of を直すこと"))
     early = dates < pd.Timestamp(first)
     rule = f"期間がスナップショットの年度（{manifest['first_fiscal_year']}年度～{manifest['fiscal_year']}年度）の外です"
     problems += _limited([Problem(label, f"{row(i)} 列「period」", f"{rule}（値: {p}）")
@@ -431,9 +435,48 @@ def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict,
                                              known.loc[wrong, "area_code"])], label, rule)
 
     problems += _check_premium_years(known, dates.loc[known.index], label, row)
+    problems += _check_months(known, dates.loc[known.index], label)
     problems += _check_bounds(known, label, row)
     problems += _check_breakdowns(known, label)
     return problems
+
+
+def _check_months(known: pd.DataFrame, dates: pd.Series, label: str) -> list[Problem]:
+    """A `flow` measure is reported every month (data/snapshots/README.md): a measure
+    and area with rows before and after a month must have rows in it. A missing month
+    would make a year-to-date sum quietly smaller, so the gap is refused, with the
+    month, the measures and the number of areas it concerns. (`stock` and `ytd` measures
+    are read at the month asked for, so a gap cannot shrink a figure; a month without
+    them reads as no data.)"""
+    flows = known["measure"].isin(EVERY_MONTH).to_numpy()
+    if not flows.any():
+        return []
+    known, dates = known[flows], dates[flows]
+    keys = pd.DataFrame({"measure": known["measure"].to_numpy(), "area": known["area_code"].to_numpy(),
+                         "month": (dates.dt.year * 12 + dates.dt.month - 1).to_numpy()}).drop_duplicates()
+    spans = keys.groupby(["measure", "area"], sort=False)["month"].agg(["min", "max", "count"])
+    gapped = spans[spans["max"] - spans["min"] + 1 != spans["count"]]
+    if gapped.empty:
+        return []
+    have = keys.set_index(["measure", "area"]).sort_index()
+    missing: dict[int, dict[str, int]] = {}
+    for (measure, area), span in gapped.iterrows():
+        present = set(have.loc[(measure, area), "month"].tolist())
+        for month in range(int(span["min"]), int(span["max"]) + 1):
+            if month not in present:
+                per_month = missing.setdefault(month, {})
+                per_month[measure] = per_month.get(measure, 0) + 1
+    out = []
+    for month in sorted(missing):
+        measures = missing[month]
+        names = sorted(measures)
+        shown = "、".join(names[:5]) + (f" ほか {len(names) - 5} 種類" if len(names) > 5 else "")
+        end = month_end(month // 12, month % 12 + 1)
+        out.append(Problem(label, f"期間 {end}",
+                           f"前後の月にある行がこの月にありません（指標 {len(names)} 種類: {shown}。"
+                           f"地域の延べ {sum(measures.values()):,} か所）。月が抜けると年度累計が過小になるため、"
+                           "この月の行を含めて書き出し直すこと"))
+    return _limited(out, label, "月の抜け")
 
 
 def _check_breakdowns(known: pd.DataFrame, label: str) -> list[Problem]:
