@@ -16,7 +16,8 @@ LAB_OPTIONS := --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
 # and the doctests (no notebook execution, no browser).
 CHECK_TESTS := tests/test_bad_input.py tests/test_hostile_input.py tests/test_kpi_engine.py \
   tests/test_plan.py tests/test_reference.py tests/test_register.py tests/test_report_content.py \
-  tests/test_sample.py tests/test_project.py tests/test_plan_items.py tests/test_cli.py tests/test_excel.py src
+  tests/test_sample.py tests/test_project.py tests/test_plan_items.py tests/test_cli.py tests/test_excel.py \
+  tests/test_nothing_lost.py src
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
