@@ -208,3 +208,17 @@ def test_the_default_snapshot_is_named_on_stderr(capsys):
     captured = capsys.readouterr()
     assert "スナップショット: sample-2024-03-31（基準日 令和6年3月末、2024-03-31）を使います" in captured.err
     assert "スナップショット:" not in captured.out
+
+
+# --- 3: a file too large to read is refused before it is read ----------------------
+
+def test_a_table_over_the_size_limit_is_refused_with_the_limit_and_how_to_raise_it(tmp_path, capsys, monkeypatch):
+    rows = [("2023-09-30", "01001", "inspections", None, i) for i in range(1)]
+    folder = make_snapshot(tmp_path / "huge-2023-09-30", rows)
+    with (folder / "measures.csv").open("a", encoding="utf-8") as fh:  # about 1.2 MiB of rows
+        fh.writelines(f"2023-09-30,01001,consultations,,{i}\n" for i in range(60_000))
+    monkeypatch.setenv("WORKBOOK_MAX_TABLE_MIB", "1")
+    assert main(["validate", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "measures.csv: ファイルが大きすぎるため読みません（2 MiB。上限 1 MiB）" in err
+    assert "WORKBOOK_MAX_TABLE_MIB" in err

@@ -313,11 +313,13 @@ def check_snapshot(ref: str | Path) -> SnapshotCheck:
         if records != int(entry["rows"]):
             problems.append(Problem(label, "", f"行数が {records:,} 行で、manifest.yaml の "
                                     f"{int(entry['rows']):,} 行と一致しません"))
-        frame, schema_problems = validate_frame(raw, schema, label, row_label_for(file_path, raw))
+        row_label = row_label_for(file_path, raw)
+        frame, schema_problems = validate_frame(raw, schema, label, row_label)
+        del raw  # the raw strings are not needed once typed (a large table's peak memory)
         problems += schema_problems
         if set(schema.dtypes) <= set(frame.columns):  # rules across tables need every column
             frames[name] = frame
-            row_labels[name] = row_label_for(file_path, raw)
+            row_labels[name] = row_label
             expected[name] = int(entry["rows"])
     if set(_TABLES) <= set(frames):  # the optional progress table may be there too
         labels = {n: str(manifest["tables"][n]["file"]) for n in _TABLES}
