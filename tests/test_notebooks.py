@@ -84,7 +84,7 @@ def test_notebook_for_another_scope_matches_engine(tmp_path, engines, name, scop
 @pytest.mark.parametrize("params, message", [
     ({"scope": "99"}, "地域コード「99」はこのスナップショットにありません"),
     ({"snapshot": "sample-2023-9-30"}, "スナップショット「sample-2023-9-30」が見つかりません"),
-    ({"fiscal_year": 2025}, "年度 2025 はこのスナップショットにありません"),
+    ({"fiscal_year": 2025}, "パラメータ fiscal_year: 2025 はこのスナップショットにありません"),
 ])
 def test_wrong_parameter_stops_early_with_a_short_message(tmp_path, params, message):
     out = tmp_path / "out.ipynb"
