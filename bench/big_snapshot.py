@@ -12,18 +12,23 @@ N times; the snapshot is written to a temporary folder and removed afterwards.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_bench import _become_subreaper, measure  # noqa: E402  (the main bench's tree CPU and memory)
+from run_bench import _become_subreaper, _reap_orphans, _tree_rss  # noqa: E402  (the main bench's tree sampling)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data" / "snapshots" / "sample-2023-09-30"
@@ -70,9 +75,65 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _rounded(sample: dict) -> dict:
-    return {"wall_s": round(sample["wall_s"], 1), "cpu_s": round(sample["cpu_s"], 1),
-            "peak_mib": round(sample["peak_mib"])}
+def _tree_pss(root: int) -> int:
+    """Proportional set size (bytes) of a process tree: each shared page divided among
+    the processes that share it. Workers forked from the fork server share its libraries,
+    which a sum of resident memory counts once per process."""
+    total = 0
+    for pid in _tree(root):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
+                total += next(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                    children.setdefault(int(fh.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack += children.get(pid, [])
+    return found
+
+
+def measure(command: list[str]) -> dict:
+    """Wall and CPU seconds of a command's process tree, and the peaks of its summed
+    resident memory (as the main bench reports it) and of its proportional set size."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    clock = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peaks = [0, 0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peaks[0] = max(peaks[0], _tree_rss(proc.pid))
+            peaks[1] = max(peaks[1], _tree_pss(proc.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - clock
+    done.set()
+    sampler.join()
+    _reap_orphans()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{err[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "peak_rss_mib": round(peaks[0] / 2**20),
+            "peak_pss_mib": round(peaks[1] / 2**20)}
 
 
 def main() -> int:
@@ -87,15 +148,35 @@ def main() -> int:
             folder = Path(tmp) / f"big{times}x-2023-09-30"
             rows = write_scaled(times, folder)
             size = (folder / "measures.csv").stat().st_size
-            validate = _rounded(measure([str(BIN / "workbook"), "validate", str(folder)], ROOT))
-            run = _rounded(measure([str(BIN / "workbook"), "run", "--snapshot", str(folder), "--out",
-                                    str(Path(tmp) / "reports"), "--compare-with", "none"], ROOT))
+            validate = measure([str(BIN / "workbook"), "validate", str(folder)])
+            run = measure([str(BIN / "workbook"), "run", "--snapshot", str(folder), "--out",
+                           str(Path(tmp) / "reports"), "--compare-with", "none"])
             results.append({"times": times, "rows": rows, "csv_mib": round(size / 2**20), "validate": validate,
                             "run_national": run})
             print(json.dumps(results[-1], ensure_ascii=False))
-    (Path(__file__).parent / "big_snapshot.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
-                                                            encoding="utf-8")
+    here = Path(__file__).parent
+    (here / "big_snapshot.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (here / "BIG_SNAPSHOT.md").write_text(render(results), encoding="utf-8")
     return 0
+
+
+def render(results: list[dict]) -> str:
+    """The results as a Markdown table."""
+    lines = ["# Benchmark: a large snapshot", "",
+             f"Measured {dt.date.today()} on this machine ({os.cpu_count()} cores) by `python bench/big_snapshot.py`, "
+             "one sample each. The sample snapshot with every office copied N times, written as CSV. "
+             "CPU is user + system of the whole process tree. Peak RSS is the largest sum of resident memory over the "
+             "tree (as bench/RESULTS.md reports it: it counts the libraries that the workers share with their fork "
+             "server once per process); peak PSS divides each shared page among the processes sharing it, so it is "
+             "the memory the run takes from the machine.", "",
+             "| size | rows | CSV (MiB) | step | wall (s) | CPU (s) | peak RSS (MiB) | peak PSS (MiB) |",
+             "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        for step, label in (("validate", "workbook validate"), ("run_national", "workbook run (all sections, 全国)")):
+            m = r[step]
+            lines.append(f"| {r['times']}x | {r['rows']:,} | {r['csv_mib']} | {label} | {m['wall_s']} | {m['cpu_s']} | "
+                         f"{m['peak_rss_mib']} | {m['peak_pss_mib']} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

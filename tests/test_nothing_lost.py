@@ -222,3 +222,33 @@ def test_a_table_over_the_size_limit_is_refused_with_the_limit_and_how_to_raise_
     err = capsys.readouterr().err
     assert "measures.csv: ファイルが大きすぎるため読みません（2 MiB。上限 1 MiB）" in err
     assert "WORKBOOK_MAX_TABLE_MIB" in err
+
+
+@pytest.mark.parametrize("text", [
+    "period,area_code,measure,premium_fy,value\n2023-09-30,01001,inspections,,5\n2023-08-31,47001,consultations,,7\n",
+    "period,area_code,measure,premium_fy,value\r\n2023-09-30,01001,inspections,,5\r\n2023-08-31,47001,consultations,,7",
+    " period ,area_code,measure,premium_fy,value\n2023-09-30, 01001 ,inspections,,5\n\n2023-08-31,47001,\"consultations\",,7\n",
+])
+def test_the_compact_reader_and_the_line_parser_read_the_same_table(tmp_path, text):
+    """Plain CSV goes through Arrow, anything else through the line-by-line parser: the
+    same strings either way, and the same line numbers in messages."""
+    from helpers.readers import _parse_csv, read_table, row_label_for
+
+    path = tmp_path / "measures.csv"
+    path.write_bytes(text.encode("cp932"))
+    frame, problems = read_table(path, "measures.csv")
+    careful, _ = _parse_csv(text, "measures.csv")
+    assert problems == []
+    assert frame.astype(object).to_dict("list") == careful.astype(object).to_dict("list")
+    assert [row_label_for(path, frame)(i) for i in range(len(frame))] == \
+        [row_label_for(path, careful)(i) for i in range(len(careful))]
+
+
+def test_a_short_row_in_a_large_plain_file_is_named_by_its_line(tmp_path):
+    from helpers.readers import read_table
+
+    lines = ["period,area_code,measure,premium_fy,value"] + [f"2023-09-30,01001,inspections,,{i}" for i in range(1000)]
+    lines[501] = "2023-09-30,01001,inspections"
+    (tmp_path / "measures.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, problems = read_table(tmp_path / "measures.csv", "measures.csv")
+    assert [str(p) for p in problems] == ["measures.csv 502行目: 列の数が見出し行と合いません（見出し 5 列、この行 3 列）"]

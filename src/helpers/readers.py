@@ -86,13 +86,14 @@ def read_table(path: Path, file_label: str) -> tuple[pd.DataFrame | None, list[P
     if text is None:
         return None, [Problem(file_label, encoding,
                               "文字コードが UTF-8 でも CP932（Shift_JIS）でもありません")]
-    if encoding == "utf-8":
-        del text  # Arrow reads the bytes; the decoded copy is only for the checks' parser
-        frame = _parse_plain_csv(data)
-        if frame is not None:
-            return frame, []
-        text = data.decode("utf-8-sig")
-    return _parse_csv(text, file_label)
+    # Arrow reads UTF-8 bytes (a CP932 file re-encoded); the text is decoded again only
+    # for the line-by-line parser, when the file is not plain
+    utf8 = data if encoding == "utf-8" else text.encode("utf-8")
+    del text, data
+    frame = _parse_plain_csv(utf8)
+    if frame is not None:
+        return frame, []
+    return _parse_csv(utf8.decode("utf-8-sig"), file_label)
 
 
 def _parse_plain_csv(data: bytes) -> pd.DataFrame | None:
@@ -108,7 +109,7 @@ def _parse_plain_csv(data: bytes) -> pd.DataFrame | None:
 
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    if b"\r" in body or b'"' in body:
+    if b'"' in body or body.count(b"\r") != body.count(b"\r\n"):
         return None  # quoting and old Mac line ends: the careful parser
     try:
         header = body[: body.index(b"\n")] if b"\n" in body else body
