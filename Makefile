@@ -24,7 +24,7 @@ help: ## list the targets
 
 # The offline HTML template is also registered with nbconvert as "workbook", so that
 # `jupyter nbconvert --to html --template workbook` makes pages that open offline.
-TEMPLATE_SRC := src/helpers/templates/offline
+TEMPLATE_SRC := src/helpers/outputs/templates/offline
 TEMPLATE_DIR := $(VENV)/share/jupyter/nbconvert/templates/workbook
 
 $(STAMP): pyproject.toml constraints.txt $(TEMPLATE_SRC)/index.html.j2 $(TEMPLATE_SRC)/conf.json

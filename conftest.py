@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers.sections import NOTEBOOKS
+from helpers.sections.registry import NOTEBOOKS
 
 
 def pytest_ignore_collect(collection_path: Path, config) -> bool | None:

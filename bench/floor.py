@@ -17,8 +17,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from helpers import sections as registry
-from helpers.execute import NOTEBOOKS
+from helpers.notebook.execute import NOTEBOOKS
+from helpers.sections import registry
 
 _CELL = re.compile(r"^# In\[[ 0-9]*\]:\s*$", re.M)
 
@@ -35,7 +35,7 @@ def _render(value, stem: Path) -> None:
     """Write what a notebook would display for a cell's last expression."""
     from matplotlib.figure import Figure
 
-    from helpers.plots import png_bytes
+    from helpers.report.plots import png_bytes
 
     if isinstance(value, Figure):  # as the notebook's PNG formatter renders it (one draw)
         stem.with_suffix(".png").write_bytes(png_bytes(value))
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         _CELLS[name] = export_cells(root / "notebooks" / f"{name}.ipynb")
     scopes = ["00"]
     if args.each:
-        from helpers.snapshot import load_snapshot
+        from helpers.data.snapshot import load_snapshot
 
         areas = load_snapshot(args.snapshot).areas
         scopes += list(areas.loc[areas["level"] == args.each, "area_code"])  # as the workbook: the nation's pages too

@@ -21,8 +21,8 @@ from pathlib import Path
 os.environ.setdefault("PLOOMBER_STATS_ENABLED", "false")
 os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
 
-from helpers import sections as registry  # noqa: E402
-from helpers.execute import NOTEBOOKS  # noqa: E402
+from helpers.notebook.execute import NOTEBOOKS  # noqa: E402
+from helpers.sections import registry  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(__file__).resolve().parents[1]
     scopes = [args.scope]
     if args.each:
-        from helpers.snapshot import load_snapshot
+        from helpers.data.snapshot import load_snapshot
 
         areas = load_snapshot(args.snapshot).areas
         scopes += list(areas.loc[areas["level"] == args.each, "area_code"])  # the scope's pages, then each area's

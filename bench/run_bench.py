@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-from helpers.execute import NOTEBOOKS
+from helpers.notebook.execute import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("naive", "workbook", "floor", "ploomber", "workbook_1core")
@@ -132,7 +132,7 @@ def naive_script(scopes: list[str], out: Path) -> str:
 
 def prefectures() -> list[str]:
     sys.path.insert(0, str(ROOT / "src"))
-    from helpers.snapshot import load_snapshot
+    from helpers.data.snapshot import load_snapshot
 
     areas = load_snapshot(SNAPSHOT).areas
     return list(areas.loc[areas["level"] == "prefecture", "area_code"])

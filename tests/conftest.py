@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.paths import project_root
+from helpers.core.paths import project_root
 
 
 @pytest.fixture()

@@ -232,9 +232,9 @@ def test_command_line_reports_without_traceback(tmp_path):
 
 @pytest.mark.parametrize("broken", ["rule", "field", "measure"])
 def test_plan_file_errors(tmp_path, broken):
-    from helpers.errors import InvalidInput
-    from helpers.paths import project_root
-    from helpers.plan import load_plan
+    from helpers.core.errors import InvalidInput
+    from helpers.core.paths import project_root
+    from helpers.data.plan import load_plan
 
     text = (project_root() / "params" / "plan_fy2023.yaml").read_text(encoding="utf-8")
     if broken == "rule":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.paths import project_root
+from helpers.core.paths import project_root
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -111,7 +111,7 @@ def test_fan_out_prints_every_area_page(tmp_path, capsys):
     """In a fan-out each area's pages are printed too, into pdf/<area>/."""
     from pypdf import PdfReader
 
-    from helpers import runner
+    from helpers.batch import runner
 
     page = "<html><head><meta charset='utf-8'><title>{0}</title></head><body><h1>{0}</h1></body></html>"
     (tmp_path / "index.html").write_text(page.format("索引"), encoding="utf-8")
@@ -128,9 +128,9 @@ def test_fan_out_prints_every_area_page(tmp_path, capsys):
 
 
 def test_pdf_without_chromium_says_so(tmp_path, monkeypatch, capsys):
-    from helpers import runner
+    from helpers.batch import runner
 
-    monkeypatch.setattr("helpers.pdf.find_chromium", lambda: None)
+    monkeypatch.setattr("helpers.outputs.pdf.find_chromium", lambda: None)
     (tmp_path / "a.html").write_text("<p>x</p>", encoding="utf-8")
     runner._write_pdfs(tmp_path, sys.stderr)
     assert "PDF は作りませんでした。Chromium が見つかりません" in capsys.readouterr().err

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from helpers.cli import build_parser, main
-from helpers.errors import WorkbookError
-from helpers.quick_checks import check_scope, newest_snapshot
+from helpers.core.errors import WorkbookError
+from helpers.data.quick_checks import check_scope, newest_snapshot
 
 
 def _help(args: list[str]) -> str:
@@ -79,7 +79,7 @@ def test_run_refuses_a_fiscal_year_outside_the_snapshot(capsys):
 def test_nbval_collects_only_the_report_notebooks(tmp_path):
     import shutil
 
-    from helpers.paths import project_root
+    from helpers.core.paths import project_root
 
     root = project_root()
     for name in ("notebooks", "params", "src"):
@@ -95,8 +95,8 @@ def test_nbval_collects_only_the_report_notebooks(tmp_path):
 
 
 def test_nbconvert_with_the_workbook_template_is_offline_with_alt_text(tmp_path):
-    from helpers.html_export import external_resources
-    from helpers.paths import project_root
+    from helpers.core.paths import project_root
+    from helpers.outputs.html_export import external_resources
 
     notebook = project_root() / "notebooks" / "04_records.ipynb"
     done = subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", "--template", "workbook", "--no-input",
@@ -110,9 +110,9 @@ def test_nbconvert_with_the_workbook_template_is_offline_with_alt_text(tmp_path)
 
 
 def test_diff_prints_status_changes_moves_and_newly_late_items(capsys):
-    from helpers.kpi import KpiEngine
-    from helpers.plan import load_plan
-    from helpers.snapshot import load_snapshot
+    from helpers.data.plan import load_plan
+    from helpers.data.snapshot import load_snapshot
+    from helpers.engine.kpi import KpiEngine
 
     assert main(["diff", "sample-2023-09-30", "sample-2024-03-31"]) == 0
     out = capsys.readouterr().out
@@ -132,8 +132,8 @@ def test_diff_refuses_the_wrong_order(capsys):
 
 
 def test_scorecard_compares_with_the_latest_earlier_snapshot():
-    from helpers.section import open_section
-    from helpers.views_scorecard import changes
+    from helpers.report.section import open_section
+    from helpers.report.views.scorecard import changes
 
     march = open_section("scorecard", snapshot="sample-2024-03-31", plan_file="params/plan_fy2023.yaml",
                          scope="00", fiscal_year=2023)

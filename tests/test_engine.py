@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.paths import project_root
+from helpers.core.paths import project_root
 
 
 def _notebook(path: Path, *sources: str) -> Path:
@@ -25,7 +25,7 @@ def _notebook(path: Path, *sources: str) -> Path:
 def _run(source: Path, target: Path, **kw) -> nbformat.NotebookNode:
     import papermill
 
-    from helpers.papermill_engine import ensure_registered
+    from helpers.notebook.papermill_engine import ensure_registered
 
     ensure_registered()
     return papermill.execute_notebook(str(source), str(target), engine_name="workbook", progress_bar=False, **kw)
@@ -37,20 +37,20 @@ def _text(nb, index: int) -> str:
 
 def test_entry_point_registers_the_engine_in_a_fresh_process():
     """Installed, papermill finds the engine by its entry point, whichever is imported first."""
-    for first in ("import papermill", "import helpers.papermill_engine"):
+    for first in ("import papermill", "import helpers.notebook.papermill_engine"):
         code = (f"{first}\nfrom papermill.engines import papermill_engines\n"
                 "print(papermill_engines.get_engine('workbook').__module__)")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
         assert done.returncode == 0, done.stderr
-        assert done.stdout.strip() == "helpers.papermill_engine"
+        assert done.stdout.strip() == "helpers.notebook.papermill_engine"
 
 
 def test_the_engine_class_is_importable_at_module_level():
     """Workers and pickling need the classes by name, not built inside a function."""
-    from helpers import inprocess, papermill_engine
+    from helpers.notebook import inprocess, papermill_engine
 
     assert papermill_engine.WorkbookEngine.__qualname__ == "WorkbookEngine"
-    assert inprocess.WorkbookShell.__module__ == "helpers.inprocess"
+    assert inprocess.WorkbookShell.__module__ == "helpers.notebook.inprocess"
     assert "<locals>" not in inprocess.WorkbookShell.__qualname__
 
 

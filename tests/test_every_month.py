@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import paths
-from helpers.execute import notebook_paths, run_notebook
-from helpers.sample_progress import progress_rows
+from helpers.core import paths
+from helpers.notebook.execute import notebook_paths, run_notebook
+from helpers.sample.progress import progress_rows
 
 NOTEBOOKS = {p.stem: p for p in notebook_paths()}
 

@@ -10,12 +10,12 @@ import unicodedata
 import pytest
 from openpyxl import load_workbook
 
-from helpers.excel import SCORECARD_COLUMNS, write_report_workbook
-from helpers.kpi import KpiEngine
-from helpers.plan import load_plan
-from helpers.section import open_section
-from helpers.sections import SECTIONS
-from helpers.snapshot import load_snapshot
+from helpers.data.plan import load_plan
+from helpers.data.snapshot import load_snapshot
+from helpers.engine.kpi import KpiEngine
+from helpers.outputs.excel import SCORECARD_COLUMNS, write_report_workbook
+from helpers.report.section import open_section
+from helpers.sections.registry import SECTIONS
 
 PLAN = "params/plan_fy2023.yaml"
 
@@ -79,7 +79,7 @@ def test_no_number_is_written_as_text(book):
 def test_text_from_data_is_never_a_formula(tmp_path):
     from openpyxl import Workbook
 
-    from helpers.excel import _put
+    from helpers.outputs.excel import _put
 
     wb = Workbook()
     for i, text in enumerate(["=1+1", "+81-3-1234", "-2", "@SUM(A1)", "=HYPERLINK(\"http://x\")"], start=1):

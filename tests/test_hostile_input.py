@@ -17,12 +17,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from helpers.batch.runner import newest_snapshot
 from helpers.cli import main
-from helpers.errors import InvalidInput
-from helpers.kpi import KpiEngine
-from helpers.plan import load_plan
-from helpers.runner import newest_snapshot
-from helpers.snapshot import check_snapshot, load_snapshot
+from helpers.core.errors import InvalidInput
+from helpers.data.plan import load_plan
+from helpers.data.snapshot import check_snapshot, load_snapshot
+from helpers.engine.kpi import KpiEngine
 from snapshot_factory import AREA_COLUMNS, AREAS, MEASURE_COLUMNS, make_snapshot, write_csv, write_manifest
 
 ROWS = [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.incremental import OutputCache, files_fingerprint
+from helpers.batch.cache import OutputCache, files_fingerprint
 from run_helpers import SNAPSHOT, workbook
 
 BASE = {"snapshot": {"manifest_sha256": "m1", "tables": {"measures": {"sha256": "t1", "rows": 10}}},

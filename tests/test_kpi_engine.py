@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from helpers.kpi import KpiEngine
-from helpers.plan import load_plan
-from helpers.snapshot import load_snapshot
+from helpers.data.plan import load_plan
+from helpers.data.snapshot import load_snapshot
+from helpers.engine.kpi import KpiEngine
 from snapshot_factory import AREAS, fill_months, make_snapshot
 
 ROWS = [
@@ -162,7 +162,7 @@ def test_cp932_snapshot_loads(tmp_path):
 
 
 def test_unknown_area_names_close_matches(engine):
-    from helpers.errors import WorkbookError
+    from helpers.core.errors import WorkbookError
 
     with pytest.raises(WorkbookError, match="近いもの: 47（沖縄県）"):
         engine.snapshot.area("沖縄")
@@ -170,7 +170,7 @@ def test_unknown_area_names_close_matches(engine):
 
 
 def test_narrative_sentence_from_hand_computed_values(engine):
-    from helpers.narrative import kpi_sentence, section_narrative
+    from helpers.report.narrative import kpi_sentence, section_narrative
 
     result = engine.evaluate("NP04", area="01001", fiscal_year=2023, period=SEPT)
     assert kpi_sentence(result) == (
@@ -188,7 +188,7 @@ def test_narrative_sentence_from_hand_computed_values(engine):
 
 
 def test_in_year_statuses_are_forecasts_and_closed_years_are_final():
-    from helpers.snapshot import load_snapshot as load_sample
+    from helpers.data.snapshot import load_snapshot as load_sample
 
     plan = load_plan()
     in_year = KpiEngine(load_sample("sample-2023-09-30"), plan)

@@ -20,12 +20,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.execute import notebook_paths, run_notebook, strip_run_metadata
-from helpers.formatting import format_value
-from helpers.kpi import KpiEngine
-from helpers.paths import project_root
-from helpers.plan import load_plan
-from helpers.snapshot import load_snapshot
+from helpers.core.paths import project_root
+from helpers.data.plan import load_plan
+from helpers.data.snapshot import load_snapshot
+from helpers.engine.kpi import KpiEngine
+from helpers.notebook.execute import notebook_paths, run_notebook, strip_run_metadata
+from helpers.report.formatting import format_value
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

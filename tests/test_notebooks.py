@@ -14,10 +14,10 @@ import nbformat
 import papermill
 import pytest
 
-from helpers.execute import notebook_paths, run_notebook
-from helpers.kpi import KpiEngine
-from helpers.plan import load_plan
-from helpers.snapshot import load_snapshot
+from helpers.data.plan import load_plan
+from helpers.data.snapshot import load_snapshot
+from helpers.engine.kpi import KpiEngine
+from helpers.notebook.execute import notebook_paths, run_notebook
 
 NOTEBOOKS = {p.stem: p for p in notebook_paths()}
 # (scope, snapshot, fiscal year, engine): the warm in-process engine, which

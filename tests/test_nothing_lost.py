@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers.batch.cache import OutputCache
 from helpers.cli import main
-from helpers.errors import WorkbookError
-from helpers.incremental import OutputCache
-from helpers.output_guard import check_output_folder, check_publish_target
-from helpers.publish import publish, staging_dir
+from helpers.core.errors import WorkbookError
+from helpers.outputs.output_guard import check_output_folder, check_publish_target
+from helpers.outputs.publish import publish, staging_dir
 from snapshot_factory import make_snapshot, write_csv, write_manifest
 
 SNAPSHOT = "sample-2023-09-30"
@@ -137,7 +137,7 @@ def test_a_cache_folder_that_is_a_file_is_skipped_with_one_warning(tmp_path):
 # --- 7: any exception of a job is that job's failure -------------------------------
 
 def test_the_collector_turns_any_worker_exception_into_a_failed_page():
-    from helpers.runner import Job, _result_of
+    from helpers.batch.runner import Job, _result_of
 
     job = Job("04_records", "00", "全国", "")
     future: Future = Future()
@@ -197,7 +197,7 @@ def test_an_over_long_note_names_the_limit_and_quotes_only_its_start(tmp_path, c
                                           ("2030", "2030 はこのスナップショットにありません"),
                                           (True, "「True」は西暦の年度として読めません")])
 def test_a_wrong_fiscal_year_parameter_is_answered_in_words(value, words):
-    from helpers.section import _fiscal_year
+    from helpers.report.section import _fiscal_year
 
     with pytest.raises(WorkbookError, match=f"パラメータ fiscal_year: {words}"):
         _fiscal_year(value, 2021, 2023)
@@ -232,7 +232,7 @@ def test_a_table_over_the_size_limit_is_refused_with_the_limit_and_how_to_raise_
 def test_the_compact_reader_and_the_line_parser_read_the_same_table(tmp_path, text):
     """Plain CSV goes through Arrow, anything else through the line-by-line parser: the
     same strings either way, and the same line numbers in messages."""
-    from helpers.readers import _parse_csv, read_table, row_label_for
+    from helpers.data.readers import _parse_csv, read_table, row_label_for
 
     path = tmp_path / "measures.csv"
     path.write_bytes(text.encode("cp932"))
@@ -245,7 +245,7 @@ def test_the_compact_reader_and_the_line_parser_read_the_same_table(tmp_path, te
 
 
 def test_a_short_row_in_a_large_plain_file_is_named_by_its_line(tmp_path):
-    from helpers.readers import read_table
+    from helpers.data.readers import read_table
 
     lines = ["period,area_code,measure,premium_fy,value"] + [f"2023-09-30,01001,inspections,,{i}" for i in range(1000)]
     lines[501] = "2023-09-30,01001,inspections"

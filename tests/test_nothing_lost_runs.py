@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers.paths import project_root
+from helpers.core.paths import project_root
 from run_helpers import SNAPSHOT, workbook
 
 
@@ -44,7 +44,7 @@ def test_a_page_edited_in_the_cache_is_run_again_and_not_published(project):
 
 
 def test_an_excel_failure_fails_its_page_not_the_run(project, monkeypatch, capsys):
-    from helpers import runner
+    from helpers.batch import runner
 
     monkeypatch.setenv("WORKBOOK_ROOT", str(project))
 

@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
-from helpers import paths
-from helpers.contract import MEASURES
-from helpers.plan import TARGET_RULES, load_plan
+from helpers.core import paths
+from helpers.data.contract import MEASURES
+from helpers.data.plan import TARGET_RULES, load_plan
 
 CATALOG = paths.project_root().parent / "shared" / "plan" / "kpi_catalog.csv"
 

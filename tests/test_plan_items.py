@@ -12,15 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import sections
 from helpers.cli import main
-from helpers.execute import notebook_paths
-from helpers.item_progress import item_progress
-from helpers.plan import load_plan
-from helpers.register import load_register
-from helpers.section import open_section
-from helpers.snapshot import load_snapshot
-from helpers.views_items import items_table
+from helpers.data.plan import load_plan
+from helpers.data.register import load_register
+from helpers.data.snapshot import load_snapshot
+from helpers.engine.item_progress import item_progress
+from helpers.notebook.execute import notebook_paths
+from helpers.report.section import open_section
+from helpers.report.views.items import items_table
+from helpers.sections import registry as sections
 from snapshot_factory import make_snapshot, write_csv, write_manifest
 
 PROGRESS_COLUMNS = ["item_id", "status", "done_on", "note", "grade"]
@@ -144,7 +144,7 @@ def test_hostile_progress_text_is_escaped(tmp_path):
 
 
 def test_index_lists_all_twelve_parts_and_filters_offline(tmp_path):
-    from helpers.report_index import _items_table, _parts_table
+    from helpers.outputs.index_page import _items_table, _parts_table
 
     snap = load_snapshot("sample-2023-09-30")
     register = load_register()
@@ -157,7 +157,7 @@ def test_index_lists_all_twelve_parts_and_filters_offline(tmp_path):
 
 
 def test_forms_must_add_up_to_the_seven_form_total(tmp_path, capsys):
-    from helpers.contract import FORMS
+    from helpers.data.contract import FORMS
 
     rows = [("2023-09-30", "00", "filed_insured", None, 1000), ("2023-09-30", "00", "e_filed_insured", None, 700)]
     rows += [("2023-09-30", "00", f"filed_{k}", None, 100) for k in FORMS]  # 700, not 1000
@@ -171,7 +171,7 @@ def test_forms_must_add_up_to_the_seven_form_total(tmp_path, capsys):
 
 
 def test_efiling_by_form_is_a_ratio_of_sums():
-    from helpers.views_activity import efiling_by_form
+    from helpers.report.views.activity import efiling_by_form
 
     r = open_section("information_online", snapshot="sample-2023-09-30", plan_file="params/plan_fy2023.yaml",
                      scope="00", fiscal_year=2023)

@@ -11,8 +11,8 @@ import tomllib
 import pytest
 import yaml
 
-from helpers.contract import MEASURES
-from helpers.paths import project_root
+from helpers.core.paths import project_root
+from helpers.data.contract import MEASURES
 
 ROOT = project_root()
 

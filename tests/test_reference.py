@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from helpers import paths
-from helpers.errors import InvalidInput
-from helpers.reference import REFERENCE_TABLES, load_reference
+from helpers.core import paths
+from helpers.core.errors import InvalidInput
+from helpers.data.reference import REFERENCE_TABLES, load_reference
 
 
 @pytest.mark.parametrize("table", sorted(REFERENCE_TABLES))

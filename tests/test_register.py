@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.plan import load_plan
-from helpers.register import load_register
+from helpers.data.plan import load_plan
+from helpers.data.register import load_register
 
 PLAN_TEXT = Path(__file__).resolve().parents[2] / "shared" / "plan" / "fy2023_plan_summary.txt"
 

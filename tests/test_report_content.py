@@ -15,13 +15,13 @@ import re
 import pandas as pd
 import pytest
 
-from helpers import paths
-from helpers.formatting import format_count
-from helpers.kpi import Projection
-from helpers.reference import REFERENCE_TABLES, change_on_previous, load_reference
-from helpers.section import open_section
-from helpers.snapshot import load_snapshot
-from helpers.views_national import national_series_note
+from helpers.core import paths
+from helpers.data.reference import REFERENCE_TABLES, change_on_previous, load_reference
+from helpers.data.snapshot import load_snapshot
+from helpers.engine.kpi import Projection
+from helpers.report.formatting import format_count
+from helpers.report.section import open_section
+from helpers.report.views.national import national_series_note
 
 SEPT = "sample-2023-09-30"
 MARCH = "sample-2024-03-31"
@@ -119,7 +119,7 @@ def test_call_centre_figures_are_national_only():
     assert set(calls["area_code"]) == {"00"}
     tokyo = report("benefits_consultation", scope="13")
     assert frame_row(tokyo, "CB04")["実績"] == "全国値のみ"
-    from helpers.views_consultation import breaches
+    from helpers.report.views.consultation import breaches
 
     table = breaches(report("benefits_consultation"))
     assert "応答率" not in " ".join(table.frame["指標"])
@@ -139,7 +139,7 @@ def test_counts_keep_one_unit_within_a_sentence():
     change = f"{abs(this - last) / 10_000:.1f}万人"
     row = frame_row(r, "NP01")
     assert row["実績"] == f"{this / 10_000:.1f}万人" and row["前年同期比"].endswith(change)
-    from helpers.narrative import kpi_sentence
+    from helpers.report.narrative import kpi_sentence
 
     assert f"前年同期（{last / 10_000:.1f}万人）から{change}減少した" in kpi_sentence(np01)
     assert format_count(17_260_000, "件") == "約1,726万件"
@@ -188,7 +188,7 @@ def test_okinawa_kpis_only_where_okinawa_is_in_scope(scope, judged):
 def test_narrative_is_de_aru_and_leads_with_the_headline(section, scope):
     r = report(section, scope=scope)
     if section == "scorecard":
-        from helpers.views_scorecard import executive_summary
+        from helpers.report.views.scorecard import executive_summary
 
         text = executive_summary(r).data
     else:
@@ -223,8 +223,8 @@ def test_narrative_figures_are_the_results_figures():
 # --- views take their rates from one rule ------------------------------------------
 
 def test_view_tables_use_ratios_of_summed_counts():
-    from helpers.views_employee import collection_table
-    from helpers.views_national import enforcement_table
+    from helpers.report.views.employee import collection_table
+    from helpers.report.views.national import enforcement_table
 
     m = load_snapshot(SEPT).measures
     year = m[(m["period"] >= "2023-04-30") & (m["period"] <= "2023-09-30")]

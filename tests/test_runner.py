@@ -13,12 +13,12 @@ import sys
 import time
 from html.parser import HTMLParser
 
-from helpers.formatting import format_value
-from helpers.html_export import external_resources
-from helpers.kpi import KpiEngine
-from helpers.plan import load_plan
-from helpers.sections import NOTEBOOKS
-from helpers.snapshot import load_snapshot
+from helpers.data.plan import load_plan
+from helpers.data.snapshot import load_snapshot
+from helpers.engine.kpi import KpiEngine
+from helpers.outputs.html_export import external_resources
+from helpers.report.formatting import format_value
+from helpers.sections.registry import NOTEBOOKS
 from run_helpers import SNAPSHOT, start, workbook
 
 
@@ -138,7 +138,7 @@ def test_second_concurrent_run_is_refused(project):
     keeps it until told, so the test does not depend on how fast a run finishes."""
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys; from pathlib import Path; from helpers.publish import RunLock\n"
+         "import sys; from pathlib import Path; from helpers.outputs.publish import RunLock\n"
          "with RunLock(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()",
          str(project / "reports")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

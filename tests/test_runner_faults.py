@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.sections import NOTEBOOKS
+from helpers.sections.registry import NOTEBOOKS
 from run_helpers import SNAPSHOT, start, workbook
 
 # --- hostile names, killed runs, signals, unwritable output ---------------------------------
@@ -173,9 +173,9 @@ def test_an_output_folder_that_cannot_be_written(project, tmp_path):
 def test_a_full_disk_mid_run_leaves_no_partial_folder(project, monkeypatch, capsys):
     import errno
 
-    from helpers import report_index
-    from helpers.errors import OutputError
-    from helpers.runner import RunOptions, run_reports
+    from helpers.batch.runner import RunOptions, run_reports
+    from helpers.core.errors import OutputError
+    from helpers.outputs import index_page as report_index
 
     monkeypatch.setenv("WORKBOOK_ROOT", str(project))
 

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.kpi import KpiEngine
-from helpers.paths import snapshots_dir
-from helpers.plan import load_plan
-from helpers.sample import SAMPLE_AS_OF, generate_history, write_sample
-from helpers.snapshot import load_snapshot
+from helpers.core.paths import snapshots_dir
+from helpers.data.plan import load_plan
+from helpers.data.snapshot import load_snapshot
+from helpers.engine.kpi import KpiEngine
+from helpers.sample.generate import SAMPLE_AS_OF, generate_history, write_sample
 
 SAMPLES = ["sample-2023-09-30", "sample-2024-03-31"]
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import inprocess, plots, shared_figures, views_consultation, views_items, views_national  # noqa: F401  (they mark their views)
-from helpers.section import open_section
+from helpers.notebook import inprocess
+from helpers.report import plots, shared_figures
+from helpers.report.section import open_section
+from helpers.report.views import consultation as views_consultation  # noqa: F401  (they mark their views)
+from helpers.report.views import national as views_national
 
 SNAPSHOT = "sample-2023-09-30"
 # the section each marked view is shown in

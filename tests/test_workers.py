@@ -15,7 +15,7 @@ import os, sys
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
 import numpy, pandas  # the parent has threads of its own now
-from helpers.workers import worker_context
+from helpers.batch.workers import worker_context
 context = worker_context()
 with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
     pool.submit(os.getpid).result()  # the preload has finished once a worker answered

@@ -21,16 +21,16 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from helpers.sections import SCORECARD, SECTIONS, SectionSpec, find  # noqa: E402
+from helpers.sections.registry import SCORECARD, SECTIONS, SectionSpec, find  # noqa: E402
 
 PARAMETERS = '''snapshot: str = "sample-2023-09-30"  # スナップショットの ID（data/snapshots/ 以下）またはフォルダのパス
 plan_file: str = "params/plan_fy2023.yaml"  # 計画ファイル（プロジェクトのフォルダからの相対パス）
 scope: str = "00"  # 範囲の地域コード（00: 全国、R1～R8: 地域、01～47: 都道府県、5桁: 年金事務所）
 fiscal_year: int = 2023  # 年度（西暦の開始年。2023 は令和5年度）'''
 
-SETUP = '''from helpers import plots, section
-from helpers import {views} as views
-from helpers import views_items as items
+SETUP = '''from helpers.report import plots, section
+from helpers.report.views import {views} as views
+from helpers.report.views import items
 
 plots.use_report_style()
 report = section.open_section(

@@ -12,22 +12,22 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from helpers import paths
-from helpers.contract import LEVEL_LABELS, LEVELS, NATIONAL_CODE
-from helpers.era import fiscal_year_label, month_end_label
-from helpers.errors import WorkbookError
+from helpers.core import paths
+from helpers.core.era import fiscal_year_label, month_end_label
+from helpers.core.errors import WorkbookError
+from helpers.data.contract import LEVEL_LABELS, LEVELS, NATIONAL_CODE
 
 __all__ = ["main", "build_parser"]
 
 
 def _sections():
-    from helpers.sections import SECTIONS
+    from helpers.sections.registry import SECTIONS
 
     return SECTIONS
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from helpers.snapshot import check_snapshot
+    from helpers.data.snapshot import check_snapshot
 
     worst = 0
     for ref in args.paths:
@@ -63,7 +63,7 @@ def _summary(shown: str, snapshot) -> str:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from helpers.sample import SAMPLE_AS_OF, generate_history, write_sample
+    from helpers.sample.generate import SAMPLE_AS_OF, generate_history, write_sample
 
     out = Path(args.out) if args.out else paths.snapshots_dir()
     history = generate_history()
@@ -74,17 +74,17 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_kpis(args: argparse.Namespace) -> int:
-    from helpers import sections
-    from helpers.quick_checks import check_scope, newest_snapshot
+    from helpers.data.quick_checks import check_scope, newest_snapshot
+    from helpers.sections import registry as sections
 
     # refused as `run` refuses it, before anything is loaded
     section = sections.require(args.section, with_scorecard=False) if args.section else None
     ref = args.snapshot or newest_snapshot(sys.stderr)  # the same default as `workbook run`
     args.area = check_scope(ref, args.area)
-    from helpers.formatting import format_change, format_target, format_value
-    from helpers.kpi import KpiEngine
-    from helpers.plan import load_plan
-    from helpers.snapshot import load_snapshot
+    from helpers.data.plan import load_plan
+    from helpers.data.snapshot import load_snapshot
+    from helpers.engine.kpi import KpiEngine
+    from helpers.report.formatting import format_change, format_target, format_value
 
     snapshot = load_snapshot(ref)
     plan = load_plan(args.plan)
@@ -112,19 +112,19 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from helpers.quick_checks import check_scope
+    from helpers.data.quick_checks import check_scope
 
     area = check_scope(args.after, args.area)
-    from helpers.compare import compare, comparison_text
-    from helpers.plan import load_plan
-    from helpers.snapshot import load_snapshot
+    from helpers.data.plan import load_plan
+    from helpers.data.snapshot import load_snapshot
+    from helpers.report.compare import compare, comparison_text
 
     print(comparison_text(compare(args.before, load_snapshot(args.after), load_plan(args.plan), area)))
     return 0
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
-    from helpers.execute import refresh_notebooks
+    from helpers.notebook.execute import refresh_notebooks
 
     for path in refresh_notebooks(args.names or None):
         print(f"実行して保存しました: {paths.display_path(path)}")
@@ -132,19 +132,19 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from helpers import sections
-    from helpers.quick_checks import check_scope, newest_snapshot
+    from helpers.data.quick_checks import check_scope, newest_snapshot
+    from helpers.sections import registry as sections
 
     sections.select(args.sections)  # answered at once, before the libraries of the run load
     args.snapshot = args.snapshot or newest_snapshot(sys.stderr)
     args.scope = check_scope(args.snapshot, args.scope)
     if args.engine != "kernel":
-        from helpers.workers import worker_context
+        from helpers.batch.workers import worker_context
 
         # the workers' fork server imports their libraries (2 s) on the other core while
         # this process imports its own and validates the snapshot
         worker_context()
-    from helpers.runner import RunOptions, run_reports
+    from helpers.batch.runner import RunOptions, run_reports
 
     options = RunOptions(snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each,
                          jobs=args.jobs, out=args.out, plan_file=args.plan, engine=args.engine,

@@ -1,12 +1,12 @@
 """03 年金給付・年金相談: plan part (3), P.24-32 and P.38-39."""
 
-from helpers.sections import SectionSpec
+from helpers.sections.registry import SectionSpec
 
 SECTION = SectionSpec(
     slug="benefits_consultation",
     notebook="03_benefits_consultation",
     title="年金給付・年金相談",
-    views="views_consultation",
+    views="consultation",
     intro="計画の「(3) 年金給付・年金相談体制の充実」（P.24～32、38～39）について、年金相談の指標の実績を"
           "前年同期・目標と比べ、年金給付の計画事項の進捗を示す。",
     kpi_sections=("benefits_consultation",),

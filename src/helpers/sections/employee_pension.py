@@ -1,12 +1,12 @@
 """02 厚生年金保険（適用・事業所調査・徴収）: plan part (2), P.14-23."""
 
-from helpers.sections import SectionSpec
+from helpers.sections.registry import SectionSpec
 
 SECTION = SectionSpec(
     slug="employee_pension",
     notebook="02_employee_pension",
     title="厚生年金保険（適用・事業所調査・徴収）",
-    views="views_employee",
+    views="employee",
     intro="計画の「(2) 厚生年金保険」（P.14～23）の各指標について、実績を前年同期・目標と比べる。",
     kpi_sections=("employee_pension",),
     plan_parts=(2,),

@@ -1,12 +1,12 @@
 """05 情報提供・オンラインサービス: plan parts (5) and (9), P.41-48 and P.63-70."""
 
-from helpers.sections import SectionSpec
+from helpers.sections.registry import SectionSpec
 
 SECTION = SectionSpec(
     slug="information_online",
     notebook="05_information_online",
     title="情報提供・オンラインサービス",
-    views="views_activity",
+    views="activity",
     intro="計画の「(5) 情報提供の充実」（P.41～48）と「(9) オンラインビジネスモデルの推進」（P.63～70）について、"
           "指標の実績を前年同期・目標と比べ、計画事項の進捗を期日と照らして示す。",
     kpi_sections=("information", "online"),

@@ -1,12 +1,12 @@
 """01 国民年金（適用・収納）: plan part (1), P.4-13."""
 
-from helpers.sections import SectionSpec
+from helpers.sections.registry import SectionSpec
 
 SECTION = SectionSpec(
     slug="national_pension",
     notebook="01_national_pension",
     title="国民年金（適用・収納）",
-    views="views_national",
+    views="national",
     intro="計画の「(1) 国民年金」（P.4～13）の各指標について、スナップショットの実績を前年同期・目標と比べる。",
     kpi_sections=("national_pension",),
     plan_parts=(1,),

@@ -1,12 +1,12 @@
 """06 業務運営・システム・リスク・人事: plan parts (6), (7), (8), (10), (11), (12)."""
 
-from helpers.sections import SectionSpec
+from helpers.sections.registry import SectionSpec
 
 SECTION = SectionSpec(
     slug="operations",
     notebook="06_operations",
     title="業務運営・システム・リスク・人事",
-    views="views_activity",
+    views="activity",
     intro="計画の「(6) 効率的効果的な業務運営」「(7) 外部委託」「(8) 社会保険オンラインシステムの刷新」"
           "「(10) リスク対策」「(11) 情報セキュリティ確保」「(12) 人事・人材育成及び働きやすい職場環境」について、"
           "計画事項の進捗を期日と照らして示し、女性管理職比率を目標と比べる。",

@@ -1,12 +1,12 @@
 """04 年金記録: plan part (4), P.33-35."""
 
-from helpers.sections import SectionSpec
+from helpers.sections.registry import SectionSpec
 
 SECTION = SectionSpec(
     slug="records",
     notebook="04_records",
     title="年金記録",
-    views="views_consultation",
+    views="records",
     intro="計画の「(4) 正確な年金記録の管理」（P.33～35）の各指標について、実績を前年同期・目標と比べる。",
     kpi_sections=("records",),
     plan_parts=(4,),

@@ -1,12 +1,12 @@
 """00 スコアカード: every KPI of the plan on one page, a summary, and links."""
 
-from helpers.sections import SCORECARD, SectionSpec
+from helpers.sections.registry import SCORECARD, SectionSpec
 
 SECTION = SectionSpec(
     slug=SCORECARD,
     notebook="00_scorecard",
     title="スコアカード",
-    views="views_scorecard",
+    views="scorecard",
     intro="日本年金機構 令和5年度計画の全指標を一覧し、要約と各区分へのリンクを示す。",
     kpi_sections=(),
     plan_parts=tuple(range(1, 13)),

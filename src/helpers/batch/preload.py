@@ -1,0 +1,34 @@
+"""What every worker of a run needs, imported once by the run's fork server.
+
+`workbook run` starts its workers from a fork server (`helpers.batch.workers`): a fresh
+Python process that imports this module and then forks one worker per core. Forking
+is only safe from a process with a single thread, so the fork server is started with
+OpenBLAS and Arrow's allocator told not to start threads of their own, and nothing
+here computes anything that would start a thread pool (a test checks that the fork
+server has exactly one thread once this module is imported).
+
+Workers so start with the libraries imported, the notebook engine registered, the
+in-process shell created and the HTML exporter built; the validated snapshot and the
+KPI engine come from the parent (`helpers.engine.loaded.adopt`).
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+
+from helpers.notebook import inprocess
+from helpers.notebook.papermill_engine import ensure_registered
+from helpers.outputs import html_export
+from helpers.report import section  # noqa: F401  (imported to be inherited)
+from helpers.sections import registry
+
+for _spec in registry.SECTIONS:
+    importlib.import_module(f"helpers.report.views.{_spec.views}")
+
+ensure_registered()
+inprocess.shell()
+html_export._exporter()
+# Everything imported so far lives as long as the workers: keep it out of the garbage
+# collector's scans (and so out of the pages a scan would touch and copy in each worker).
+gc.freeze()

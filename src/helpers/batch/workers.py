@@ -1,0 +1,154 @@
+"""Worker processes of a run: started safely, and never outliving the run.
+
+Forking a process that runs threads can deadlock the child (a lock held by another
+thread at the moment of the fork stays held forever), and Python 3.12+ warns about it.
+By the time a run starts its workers the parent has threads: OpenBLAS starts one when
+numpy is imported, Arrow's allocator and thread pool more when the snapshot is read.
+So workers are not forked from the parent but from a fork server (multiprocessing's
+"forkserver"): a fresh Python started before the parent validates anything, with
+OpenBLAS and Arrow told not to start threads, which imports `helpers.batch.preload`
+(the libraries, the shell, the exporter) while the parent validates, and then forks
+one worker per core from its single thread. The validated snapshot and the KPI
+engine come to each worker from a file the parent writes (`helpers.engine.loaded.share`).
+
+A worker starts from the fork server, so it inherits none of the parent's open files
+(the run lock included). Each worker asks the kernel to kill it when the fork server
+ends, which it does as soon as the run's main process is gone (even by kill -9), and
+leaves SIGTERM to its default action; the parent stops the workers on any error or
+signal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+from helpers.core.errors import RunInterrupted
+
+__all__ = ["worker_init", "stopping_on_error", "die_with_parent", "stop_on_sigterm", "worker_context",
+           "SINGLE_THREAD_ENV"]
+
+# Libraries whose own threads would make the fork server unsafe to fork from. Workers
+# inherit these too: a run parallelises by process, so more threads per worker would
+# only compete for the same cores.
+SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                     "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(run_pid: int, every: float = 0.5) -> None:
+    """End this worker as soon as the run's main process `run_pid` is gone, even by
+    kill -9, and when its own parent (the fork server) ends.
+
+    The fork server outlives the run while any worker lives (each worker holds the
+    end of the pipe whose closing tells the server its clients are gone), so a worker
+    cannot wait for it: a watchdog thread checks the run's process instead. A worker
+    may start threads, it never forks."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def gone() -> bool:
+        try:
+            os.kill(run_pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+    if gone():
+        os._exit(1)
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(every)
+        os._exit(1)  # nothing to report to: the run that asked is gone
+
+    threading.Thread(target=watch, name="workbook-watchdog", daemon=True).start()
+
+
+def worker_context():
+    """The multiprocessing context for a run's workers: a fork server started once per
+    process, with `helpers.batch.preload` imported and no thread but its own. Call it
+    before the parent's heavy work, so that the preload runs meanwhile."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    main = sys.modules.get("__main__")
+    if main is not None and not hasattr(main, "__spec__"):
+        # an embedded interpreter's __main__ (execnet, some IDEs) lacks the attribute
+        # multiprocessing reads to tell the fork server what to import; it has nothing
+        main.__spec__ = None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["helpers.batch.preload"])
+    saved = {name: os.environ.get(name) for name in SINGLE_THREAD_ENV}
+    os.environ.update(SINGLE_THREAD_ENV)  # inherited by the fork server only: restored below
+    try:
+        forkserver.ensure_running()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return context
+
+
+def worker_init(run_pid: int, shared_state: str | None = None) -> None:
+    """Initializer of every worker: signals, lifetime, and the parent's snapshot and engine."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    die_with_parent(run_pid)
+    if shared_state is not None:
+        import gc
+
+        from helpers.engine import loaded
+        from helpers.report import shared_figures
+
+        loaded.adopt(shared_state)
+        shared_figures.enable()  # charts that are the same for every area are drawn once
+        gc.freeze()  # the snapshot and engine are read-only for the worker's life
+
+
+@contextlib.contextmanager
+def stopping_on_error(pool: ProcessPoolExecutor):
+    """Shut the pool down normally, or kill its workers at once when the block is left
+    by an exception (a signal, an interrupted run, a full disk)."""
+    try:
+        yield pool
+    except BaseException:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(Exception):
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """Turn SIGTERM (what systemd and kill send) into `RunInterrupted` in the main
+    thread, so that the run unwinds: workers are killed, the unfinished folder is
+    removed and the lock released; the published report stays as it was."""
+    def interrupt(signum, frame):
+        raise RunInterrupted("停止の指示（SIGTERM）を受けたため、実行を中止しました。公開中のレポートはそのままです。")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

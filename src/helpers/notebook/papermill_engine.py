@@ -1,0 +1,177 @@
+"""The `workbook` papermill engine: notebooks run in the warm in-process IPython shell
+of `helpers.notebook.inprocess` instead of a new Jupyter kernel each.
+
+It is registered with papermill through the ``papermill.engine`` entry point in
+`pyproject.toml`, so `papermill --engine workbook` and
+`papermill.execute_notebook(..., engine_name="workbook")` find it in any process.
+
+papermill calls three class methods of an engine (`execute_notebook`, `nb_kernel_name`,
+`nb_language`). This class provides them without subclassing `papermill.engines.Engine`:
+papermill imports its entry points while `papermill.engines` is still being imported,
+so a module that imported papermill at the top would, when imported first, be asked
+for its class before defining it. papermill is imported inside the methods instead.
+
+Like papermill's own engine it honours `execution_timeout` (seconds per cell: the cell
+is stopped with `CellTimeoutError`), `log_output` (streams and results go to papermill's
+logger as they are produced) and `stdout_file`/`stderr_file`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+__all__ = ["WorkbookEngine", "ENGINE_NAME", "ensure_registered"]
+
+ENGINE_NAME = "workbook"
+
+
+class WorkbookEngine:
+    """papermill engine name: ``workbook``."""
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                         autosave_cell_every=30, **kwargs):
+        """papermill's entry: wrap `nb` for papermill's bookkeeping (progress, autosave,
+        the failure banner) and execute it; as `papermill.engines.Engine` does."""
+        from papermill.engines import NotebookExecutionManager
+
+        nb_man = NotebookExecutionManager(nb, output_path=output_path, progress_bar=progress_bar,
+                                          log_output=log_output, autosave_cell_every=autosave_cell_every)
+        nb_man.notebook_start()
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, execution_timeout=None, profile=None, **kwargs):
+        """Run every code cell in the in-process shell, stopping at the first failure.
+
+        `profile`, when a list, receives one entry per code cell: its seconds and the
+        process's peak resident memory while it ran (MiB), for `workbook run --profile`.
+        """
+        from papermill.engines import logger
+
+        from helpers.notebook import inprocess
+
+        start_cwd = os.getcwd()
+        inprocess.reset()
+        _install_short_errors()
+        failed = False
+        try:
+            for index, cell in enumerate(nb_man.nb.cells):
+                if failed:
+                    break
+                nb_man.cell_start(cell, index)
+                if cell.cell_type != "code" or not cell.source.strip():
+                    nb_man.cell_complete(cell, index)
+                    continue
+                cell.execution_count = inprocess.shell().execution_count
+                if profile is not None:
+                    _reset_peak_memory()
+                clock = time.perf_counter()
+                outputs, failed = inprocess.run_cell(cell.source, timeout=execution_timeout)
+                if profile is not None:
+                    profile.append({"cell": index, "seconds": round(time.perf_counter() - clock, 4),
+                                    "peak_mib": _peak_memory_mib()})
+                cell.outputs = outputs
+                for output in outputs:
+                    _log_output(output, logger, log_output, stdout_file, stderr_file)
+                if failed:
+                    nb_man.cell_exception(cell, index)
+                nb_man.cell_complete(cell, index)
+        finally:
+            # the next notebook resets the shell before it starts (one reset per notebook:
+            # each runs a full garbage collection); the working directory is restored now
+            os.chdir(start_cwd)
+        return nb_man.nb
+
+    @classmethod
+    def nb_kernel_name(cls, nb, name=None):
+        """The kernel named in the notebook (papermill's rule); the shell runs Python."""
+        from papermill.utils import nb_kernel_name
+
+        return nb_kernel_name(nb, name)
+
+    @classmethod
+    def nb_language(cls, nb, language=None):
+        from papermill.utils import nb_language
+
+        return nb_language(nb, language)
+
+
+def ensure_registered() -> None:
+    """Make sure papermill knows the engine in this process. Installed, the entry point
+    has done it; run from a source tree without installing, register it here."""
+    from papermill.engines import papermill_engines
+
+    if papermill_engines._engines.get(ENGINE_NAME) is not WorkbookEngine:
+        papermill_engines.register(ENGINE_NAME, WorkbookEngine)
+
+
+def _log_output(output, logger, log_output: bool, stdout_file, stderr_file) -> None:
+    """What papermill's own client does with each output (`log_output_message`)."""
+    if output.output_type == "stream":
+        target = stdout_file if output.name == "stdout" else stderr_file
+        if log_output:
+            (logger.info if output.name == "stdout" else logger.warning)(output.text)
+        if target:
+            target.write(output.text)
+            target.flush()
+    elif log_output and "text/plain" in output.get("data", {}):
+        logger.info(output.data["text/plain"])
+
+
+def _reset_peak_memory() -> None:
+    """Start a new peak of resident memory (Linux: writing 5 to clear_refs resets VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass  # not Linux: the peak is the process's since it started
+
+
+def _peak_memory_mib() -> float | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+_HOOKED = False
+
+
+def _install_short_errors() -> None:
+    """From papermill's command line, a notebook stopped by an expected problem (a wrong
+    parameter: `WorkbookError` and its kinds) prints the short Japanese message and
+    exits 1, not papermill's traceback first. Other errors keep the traceback. Only the
+    uncaught exception of the whole process is concerned: a caller that catches
+    `PapermillExecutionError` (the runner, tests) sees no difference."""
+    global _HOOKED
+    if _HOOKED:
+        return
+    _HOOKED = True
+    from helpers.core import errors
+
+    expected = {name for name in errors.__all__ if name != "Problem"}
+    previous = sys.excepthook
+
+    def hook(etype, value, tb):
+        if etype.__name__ == "PapermillExecutionError" and getattr(value, "ename", None) in expected:
+            print(f"エラー: {value.evalue}", file=sys.stderr)
+            print("（実行はこのセルで止まりました。出力先のノートブックにも記録されています）", file=sys.stderr)
+            return
+        previous(etype, value, tb)
+
+    sys.excepthook = hook

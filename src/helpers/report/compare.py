@@ -1,0 +1,128 @@
+"""Changes since the last report: two snapshots of the same scope side by side, for
+the scorecard's 「前回からの変化」 and `workbook diff A B`. KPIs whose status changed,
+the largest moves, and 計画事項 newly late."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from helpers.core.era import month_end_label
+from helpers.core.errors import WorkbookError
+from helpers.core.escaping import md
+from helpers.data.contract import MEASURES
+from helpers.data.plan import Plan
+from helpers.data.quick_checks import dated_snapshots
+from helpers.data.register import load_register
+from helpers.data.snapshot import Snapshot, load_snapshot
+from helpers.engine.item_progress import ItemProgress, item_progress
+from helpers.engine.kpi import KpiEngine, KpiResult
+from helpers.report.formatting import format_change, format_value
+
+__all__ = ["Comparison", "compare", "earlier_snapshot", "comparison_markdown", "comparison_text"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What changed for one scope between two snapshots (before, after)."""
+
+    before: Snapshot
+    after: Snapshot
+    scope_name: str
+    status_changes: tuple[tuple[KpiResult, KpiResult], ...]
+    moves: tuple[tuple[KpiResult, KpiResult], ...]
+    newly_late: tuple[ItemProgress, ...]
+
+
+def earlier_snapshot(snapshot: Snapshot) -> str | None:
+    """The snapshot under data/snapshots/ with the latest 基準日 before this one's."""
+    earlier = [sid for as_of, sid in dated_snapshots() if as_of < snapshot.as_of]
+    return earlier[-1] if earlier else None
+
+
+def _move(before: KpiResult, after: KpiResult) -> float:
+    """How far a KPI moved, comparable across KPIs: ポイント for rates, the relative
+    change (in %) for stocks. Counts summed over the year so far are left out: they
+    grow through the year by construction."""
+    kpi = after.kpi
+    if math.isnan(before.value) or math.isnan(after.value):
+        return math.nan
+    if kpi.aggregation == "sum" and kpi.numerator and MEASURES[kpi.numerator].kind == "flow":
+        return math.nan
+    if after.kpi.unit in ("percent", "points"):
+        return abs(after.value - before.value)
+    return math.nan if before.value == 0 else abs(100 * (after.value - before.value) / before.value)
+
+
+_ENGINES: dict[tuple[str, int], KpiEngine] = {}
+
+
+def _engine(ref: str, plan: Plan) -> KpiEngine:
+    """A validated snapshot's engine, kept for the process's life: in a fan-out every
+    area's scorecard compares with the same earlier snapshot."""
+    key = (str(ref), id(plan))
+    if key not in _ENGINES:
+        if len(_ENGINES) >= 4:
+            _ENGINES.clear()
+        _ENGINES[key] = KpiEngine(load_snapshot(ref), plan)
+    return _ENGINES[key]
+
+
+def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top: int = 5,
+            after_engine: KpiEngine | None = None) -> Comparison:
+    """Every KPI of the plan for `scope` in both snapshots (each in its own fiscal year),
+    and every 計画事項 at both 基準日. `before` may be a snapshot id or folder."""
+    before_engine = _engine(before, plan) if isinstance(before, str) else KpiEngine(before, plan)
+    before = before_engine.snapshot
+    if before.as_of >= after.as_of:
+        raise WorkbookError(f"比べるスナップショット {before.id} の基準日が {after.id} より後か同じです。")
+    scope = after.area(scope)["area_code"]
+    engines = before_engine, after_engine or KpiEngine(after, plan)
+    pairs = [(engines[0].evaluate(k, scope), engines[1].evaluate(k, scope)) for k in plan.kpis]
+    changed = tuple((a, b) for a, b in pairs if a.status != b.status and b.status is not None)
+    moved = sorted(((a, b) for a, b in pairs if not math.isnan(_move(a, b))), key=lambda p: (-_move(*p), p[1].kpi.id))
+    register = load_register()
+    late_before = {p.item.id for p in item_progress(register, before.progress, before.as_of) if p.status == "遅延"}
+    newly = tuple(p for p in item_progress(register, after.progress, after.as_of)
+                  if p.status == "遅延" and p.item.id not in late_before)
+    return Comparison(before, after, str(after.area(scope)["name_ja"]), changed, tuple(moved[:top]), newly)
+
+
+def _move_text(a: KpiResult, b: KpiResult) -> str:
+    kpi = b.kpi
+    scale = max(abs(a.value), abs(b.value))
+    return (f"{format_value(kpi, a.value)} → {format_value(kpi, b.value)}"
+            f"（{format_change(kpi, b.value - a.value, scale_of=scale)}）")
+
+
+def _lines(c: Comparison, markdown: bool) -> list[str]:
+    esc = md if markdown else str
+    code = (lambda t: f"`{t}`") if markdown else str
+    bold = (lambda t: f"**{t}**") if markdown else str
+    lines = [f"前回（{month_end_label(c.before.as_of)}、{code(c.before.id)}）から今回（{month_end_label(c.after.as_of)}、"
+             f"{code(c.after.id)}）までの{esc(c.scope_name)}の変化である。", ""]
+    if c.status_changes:
+        lines += [bold("判定が変わった指標"), ""]
+        lines += [f"- {esc(b.kpi.name_ja)}: {a.status or '—'} → {b.status}（{_move_text(a, b)}）"
+                  for a, b in c.status_changes]
+    else:
+        lines.append("判定が変わった指標はない。")
+    lines += ["", bold("動きの大きい指標") + "（率はポイント、残高の件数は増減率の大きい順。年度累計の件数は除く）", ""]
+    lines += [f"- {esc(b.kpi.name_ja)}: {_move_text(a, b)}" for a, b in c.moves]
+    lines.append("")
+    if c.newly_late:
+        lines += [bold("新たに遅延となった計画事項"), ""]
+        lines += [f"- {p.item.id} {esc(p.item.title)}" for p in c.newly_late]
+    else:
+        lines.append("新たに遅延となった計画事項はない。")
+    return lines
+
+
+def comparison_markdown(c: Comparison) -> str:
+    """「前回からの変化」 as Markdown, である調 (names escaped)."""
+    return "\n".join(_lines(c, markdown=True))
+
+
+def comparison_text(c: Comparison) -> str:
+    """The same for a terminal: plain text."""
+    return "\n".join(_lines(c, markdown=False))

@@ -1,0 +1,115 @@
+"""計画事項（items of the plan）: where each stands at the 基準日, their dated
+milestones on a timeline, and a 進捗管理表. Used by every section for its own part of
+the plan, and by the scorecard for the whole plan."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+from IPython.display import Markdown
+
+from helpers.core.era import month_end_label, month_label
+from helpers.data.register import milestone_text
+from helpers.engine.item_progress import ITEM_STATUSES, ItemProgress
+from helpers.report import plots
+from helpers.report.section import SectionReport
+from helpers.report.shared_figures import area_independent
+from helpers.report.tables import Table, styled
+
+__all__ = ["items_table", "milestone_timeline", "items_overview", "milestone_text",
+           "ITEM_COLORS"]
+
+ITEM_COLORS = {"遅延": "#c0392b", "未報告": "#9e9e9e", "未着手": "#f0ad4e", "実施中": "#5b9bd5", "完了": "#2e7d32"}
+
+
+def _kpi_text(r: SectionReport, p: ItemProgress) -> str:
+    statuses = {x.kpi.id: x.status for x in r.engine_results_for(p.item.kpis)}
+    return "、".join(f"{k} {statuses.get(k) or '—'}" for k in p.item.kpis)
+
+
+def items_table(r: SectionReport, whole_plan: bool = False) -> Table | Markdown:
+    """The section's 計画事項 (or, for the scorecard, the whole plan's) with their
+    milestones, status at the 基準日, the analyst's 取組状況 and self-assessment, and
+    the statuses of the KPIs that measure them. Late items first."""
+    items = r.items(whole_plan=whole_plan)
+    if not items:
+        return Markdown("この年度の計画事項はない（計画事項の一覧は令和5年度計画のもの）。")
+    order = {s: i for i, s in enumerate(ITEM_STATUSES)}
+    items = sorted(items, key=lambda p: (order[p.status], p.item.id))
+    frame = pd.DataFrame({
+        "ID": [p.item.id for p in items],
+        "計画事項": [p.item.title for p in items],
+        "頁": [p.item.pages or "—" for p in items],
+        "期日": ["、".join(milestone_text(m) for m in p.item.milestones if m.tracked) or "—" for p in items],
+        "状況": [p.status for p in items],
+        "取組状況": [p.note or ("報告なし" if p.reported is None else "—") for p in items],
+        "自己評価": [p.grade or "—" for p in items],
+        "指標の判定": [_kpi_text(r, p) or "—" for p in items],
+    })
+    counts = Counter(p.status for p in items)
+    summary = "、".join(f"{s}{counts[s]}" for s in ITEM_STATUSES if counts[s])
+    notes = ["状況: 遅延は、期日（開始・期限の月）の末日が基準日より前に過ぎ、開始していない（期限なら完了していない）"
+             "計画事項である。未報告はスナップショットに報告の行がない計画事項である。"]
+    return styled(frame, uuid=f"{r.section_id}-items",
+                  caption=f"計画事項の進捗（{month_end_label(r.snapshot.as_of)}現在、{len(items)}件: {summary}）",
+                  status_column="状況", nowrap=("頁", "自己評価"), notes=notes)
+
+
+@area_independent
+def milestone_timeline(r: SectionReport, whole_plan: bool = False):
+    """The dated milestones of the section's items on one time axis, coloured by the
+    item's status, with the 基準日 marked."""
+    items = [p for p in r.items(whole_plan=whole_plan) if any(m.tracked for m in p.item.milestones)]
+    title = "計画事項の期日"
+    if not items:
+        return Markdown("この区分の計画事項には、計画に書かれた期日（開始・期限の月）がない。")
+    fig, axes = plots.new_figure(width=9.0, height=1.0 + 0.45 * len(items))
+    ax = axes[0][0]
+    labels = []
+    for y, p in enumerate(items):
+        for m in p.item.milestones:
+            if not m.tracked:
+                continue
+            late = m in p.late
+            color = ITEM_COLORS["遅延"] if late else ITEM_COLORS[p.status]
+            ax.scatter([pd.Timestamp(m.due)], [y], s=70, marker="o" if m.kind == "開始" else "D", color=color,
+                       zorder=3)
+            ax.annotate(milestone_text(m), (pd.Timestamp(m.due), y), xytext=(6, 4), textcoords="offset points",
+                        fontsize=8)
+        labels.append(f"{p.item.id} {p.item.title[:18]}（{p.status}）")
+    ax.axvline(pd.Timestamp(r.snapshot.as_of), color=plots.PALETTE["target"], linestyle="--", linewidth=1.2,
+               label=f"基準日（{month_end_label(r.snapshot.as_of)}）")
+    ax.scatter([], [], marker="o", color="#555555", label="開始の月")
+    ax.scatter([], [], marker="D", color="#555555", label="期限の月")
+    ax.set_yticks(range(len(items)))
+    ax.set_yticklabels(labels)
+    ax.invert_yaxis()
+    ax.set_ylim(len(items) - 0.5, -0.7)
+    dates = [pd.Timestamp(m.due) for p in items for m in p.item.milestones if m.tracked]
+    dates.append(pd.Timestamp(r.snapshot.as_of))
+    start, end = min(dates) - pd.DateOffset(months=1), max(dates) + pd.DateOffset(months=2)
+    ax.set_xlim(start, end)
+    months = pd.date_range(start, end, freq="ME")
+    step = max(1, len(months) // 8)
+    ax.set_xticks(months[::step])
+    ax.set_xticklabels([month_label(d.date()) for d in months[::step]], rotation=30, ha="right")
+    ax.set_title(title)
+    plots.legend_right(ax)
+    return fig
+
+
+@area_independent
+def items_overview(r: SectionReport):
+    """Stacked bars: the plan's twelve parts by the status of their items."""
+    items = r.items(whole_plan=True)
+    if not items:
+        return Markdown("この年度の計画事項はない。")
+    register = r.register
+    parts = [f"({p.part}) {p.name}" for p in register.parts]
+    counts = pd.DataFrame(0, index=parts, columns=list(ITEM_STATUSES))
+    for p in items:
+        part = register.part(p.item.part)
+        counts.loc[f"({part.part}) {part.name}", p.status] += 1
+    return plots.stacked_counts(counts, ITEM_COLORS, xlabel="計画事項の数",
+                                title=f"計画の各部の計画事項の状況（{month_end_label(r.snapshot.as_of)}現在）")
