@@ -111,7 +111,7 @@ def test_fan_out_prints_every_area_page(tmp_path, capsys):
     """In a fan-out each area's pages are printed too, into pdf/<area>/."""
     from pypdf import PdfReader
 
-    from helpers.batch import runner
+    from helpers.outputs import pdf
 
     page = "<html><head><meta charset='utf-8'><title>{0}</title></head><body><h1>{0}</h1></body></html>"
     (tmp_path / "index.html").write_text(page.format("索引"), encoding="utf-8")
@@ -119,7 +119,7 @@ def test_fan_out_prints_every_area_page(tmp_path, capsys):
         where = tmp_path / folder
         where.mkdir(exist_ok=True)
         (where / "04_records.html").write_text(page.format(f"{name} 記録管理"), encoding="utf-8")
-    runner._write_pdfs(tmp_path, sys.stderr, workers=2)
+    pdf.print_pages(tmp_path, sys.stderr, workers=2)
     got = sorted(p.relative_to(tmp_path / "pdf").as_posix() for p in (tmp_path / "pdf").rglob("*.pdf"))
     assert got == ["04_records.pdf", "47001/04_records.pdf", "47002/04_records.pdf", "index.pdf"]
     text = PdfReader(tmp_path / "pdf" / "47002" / "04_records.pdf").pages[0].extract_text()
@@ -128,10 +128,10 @@ def test_fan_out_prints_every_area_page(tmp_path, capsys):
 
 
 def test_pdf_without_chromium_says_so(tmp_path, monkeypatch, capsys):
-    from helpers.batch import runner
+    from helpers.outputs import pdf
 
     monkeypatch.setattr("helpers.outputs.pdf.find_chromium", lambda: None)
     (tmp_path / "a.html").write_text("<p>x</p>", encoding="utf-8")
-    runner._write_pdfs(tmp_path, sys.stderr)
+    pdf.print_pages(tmp_path, sys.stderr)
     assert "PDF は作りませんでした。Chromium が見つかりません" in capsys.readouterr().err
     assert not (tmp_path / "pdf").exists()

@@ -73,7 +73,7 @@ def test_one_default_snapshot_for_every_command(capsys):
 
 def test_run_refuses_a_fiscal_year_outside_the_snapshot(capsys):
     assert main(["run", "--snapshot", "sample-2023-09-30", "--fiscal-year", "2025"]) == 2
-    assert "--fiscal-year 2025 はこのスナップショットにありません（2021～2023" in capsys.readouterr().err
+    assert "--fiscal-year: 2025 はこのスナップショットにありません（2021～2023" in capsys.readouterr().err
 
 
 def test_nbval_collects_only_the_report_notebooks(tmp_path):

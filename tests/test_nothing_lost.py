@@ -137,7 +137,8 @@ def test_a_cache_folder_that_is_a_file_is_skipped_with_one_warning(tmp_path):
 # --- 7: any exception of a job is that job's failure -------------------------------
 
 def test_the_collector_turns_any_worker_exception_into_a_failed_page():
-    from helpers.batch.runner import Job, _result_of
+    from helpers.batch.execution import _result_of
+    from helpers.batch.jobs import Job
 
     job = Job("04_records", "00", "全国", "")
     future: Future = Future()
@@ -197,10 +198,10 @@ def test_an_over_long_note_names_the_limit_and_quotes_only_its_start(tmp_path, c
                                           ("2030", "2030 はこのスナップショットにありません"),
                                           (True, "「True」は西暦の年度として読めません")])
 def test_a_wrong_fiscal_year_parameter_is_answered_in_words(value, words):
-    from helpers.report.section import _fiscal_year
+    from helpers.data.snapshot import load_snapshot
 
     with pytest.raises(WorkbookError, match=f"パラメータ fiscal_year: {words}"):
-        _fiscal_year(value, 2021, 2023)
+        load_snapshot(SNAPSHOT).checked_fiscal_year(value, "パラメータ fiscal_year")
 
 
 def test_the_default_snapshot_is_named_on_stderr(capsys):

@@ -16,6 +16,7 @@ from helpers.core import paths
 from helpers.core.era import fiscal_year_label, month_end_label
 from helpers.core.errors import WorkbookError
 from helpers.data.contract import LEVEL_LABELS, LEVELS, NATIONAL_CODE
+from helpers.data.plan import DEFAULT_PLAN
 
 __all__ = ["main", "build_parser"]
 
@@ -132,24 +133,21 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from helpers.data.quick_checks import check_scope, newest_snapshot
-    from helpers.sections import registry as sections
+    from helpers.batch.options import RunOptions, checked_options
 
-    sections.select(args.sections)  # answered at once, before the libraries of the run load
-    args.snapshot = args.snapshot or newest_snapshot(sys.stderr)
-    args.scope = check_scope(args.snapshot, args.scope)
-    if args.engine != "kernel":
+    options = checked_options(RunOptions(
+        snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each, jobs=args.jobs,
+        out=args.out, plan_file=args.plan, engine=args.engine, keep_notebooks=args.keep_notebooks,
+        force=args.force, profile=args.profile, fiscal_year=args.fiscal_year, compare_with=args.compare_with,
+        pdf=args.pdf), sys.stderr)  # answered at once, before the libraries of the run load
+    if options.engine != "kernel":
         from helpers.batch.workers import worker_context
 
         # the workers' fork server imports their libraries (2 s) on the other core while
         # this process imports its own and validates the snapshot
         worker_context()
-    from helpers.batch.runner import RunOptions, run_reports
+    from helpers.batch.runner import run_reports
 
-    options = RunOptions(snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each,
-                         jobs=args.jobs, out=args.out, plan_file=args.plan, engine=args.engine,
-                         keep_notebooks=args.keep_notebooks, force=args.force, profile=args.profile, fiscal_year=args.fiscal_year,
-                         compare_with=args.compare_with, pdf=args.pdf)
     return run_reports(options)
 
 
@@ -195,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     kpis = add("kpis", "全 KPI の実績・前年同期比・判定を表示する")
     kpis.add_argument("--snapshot", help="スナップショットの ID またはフォルダ（既定: 基準日が最も新しいもの。run と同じ）")
-    kpis.add_argument("--plan", default="params/plan_fy2023.yaml", help="計画ファイル")
+    kpis.add_argument("--plan", default=DEFAULT_PLAN, help="計画ファイル")
     kpis.add_argument("--area", default=NATIONAL_CODE,
                       help="地域コード（既定: 00 = 全国。4 は 04、r8 は R8、全角数字も可）")
     kpis.add_argument("--fiscal-year", type=int, help="年度（西暦、既定: スナップショットの年度）")
@@ -218,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="範囲内の地域ごとにレポートを作る（region / prefecture / office）")
     run.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU のコア数）")
     run.add_argument("--out", default="reports", help="出力先フォルダ（既定: reports）")
-    run.add_argument("--plan", default="params/plan_fy2023.yaml", help="計画ファイル")
+    run.add_argument("--plan", default=DEFAULT_PLAN, help="計画ファイル")
     run.add_argument("--engine", choices=["inprocess", "kernel"], default="inprocess",
                      help="実行方式（inprocess: 作業プロセスを使い回す〔既定〕、kernel: ノートブックごとに新しいカーネル）")
     run.add_argument("--keep-notebooks", action="store_true",
@@ -236,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("before", help="前回のスナップショット（ID またはフォルダ）")
     diff.add_argument("after", help="今回のスナップショット（ID またはフォルダ）")
     diff.add_argument("--area", default=NATIONAL_CODE, help="地域コード（既定: 00 = 全国）")
-    diff.add_argument("--plan", default="params/plan_fy2023.yaml", help="計画ファイル")
+    diff.add_argument("--plan", default=DEFAULT_PLAN, help="計画ファイル")
     diff.set_defaults(func=_cmd_diff)
 
     notebooks = add("notebooks", "notebooks/ のノートブックを既定のパラメータで実行し直して保存する")

@@ -1,15 +1,21 @@
-"""Facts for a run record: the snapshot's checksums, the code version and the versions
-of the packages that shape the output."""
+"""The run record (`run.json`): the snapshot's checksums, the parameters, the code
+version, the versions of the packages that shape the output, and how each page went."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from helpers.core import paths
 from helpers.data.readers import sha256_of
 
-__all__ = ["snapshot_facts", "git_commit", "package_versions", "RECORDED_PACKAGES"]
+if TYPE_CHECKING:
+    from helpers.batch.jobs import JobResult
+    from helpers.batch.options import Run
+
+__all__ = ["snapshot_facts", "git_commit", "package_versions", "build_record", "print_slowest", "RECORDED_PACKAGES"]
 
 RECORDED_PACKAGES = ("jps-fy2023-plan-workbook", "pandas", "numpy", "pyarrow", "pandera", "matplotlib",
                      "seaborn", "matplotlib-fontja", "papermill", "nbclient", "nbconvert", "nbformat",
@@ -56,3 +62,41 @@ def package_versions() -> dict:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return versions
+
+
+def print_slowest(results: list[JobResult], stream, count: int = 5) -> None:
+    """The slowest cells of the run, for the terminal (the full list is in run.json)."""
+    cells = [(c["seconds"], r.job, c) for r in results for c in (r.cells or [])]
+    cells.sort(key=lambda x: -x[0])
+    print(f"時間のかかったセル（上位 {min(count, len(cells))} 件。全件は run.json の cells）:", file=stream)
+    for seconds, job, c in cells[:count]:
+        memory = f"、最大メモリ {c['peak_mib']:.0f} MiB" if c.get("peak_mib") else ""
+        print(f"  {seconds:6.2f}秒 {job.area_name} {job.notebook} セル {c['cell']}「{c['first_line']}」{memory}",
+              file=stream)
+
+
+def build_record(run: Run, results: list[JobResult], started: dt.datetime, wall: float) -> dict:
+    """The run record of a finished run, pages in report order."""
+    failed = any(not r.ok for r in results)
+    return {
+        "snapshot": snapshot_facts(run.snapshot),
+        "parameters": {"snapshot": run.ref, "sections": run.notebooks, "scope": run.options.scope,
+                       "each": run.options.each, "jobs": run.workers, "fiscal_year": run.fiscal_year,
+                       "plan_file": run.options.plan_file},
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "wall_seconds": round(wall, 2),
+        "code": git_commit(),
+        "packages": package_versions(),
+        "notebooks": [_page_record(r) for r in results],
+        "exit_code": 1 if failed else 0,
+    }
+
+
+def _page_record(r: JobResult) -> dict:
+    return {"area_code": r.job.area_code, "area_name": r.job.area_name, "notebook": r.job.notebook,
+            "html": r.job.html, "outcome": "ok" if r.ok else "failed", "seconds": round(r.seconds, 2),
+            "cached": r.cached, "error": r.error,
+            **({"cache_rejected": r.cache_note} if r.cache_note else {}),
+            **({"cells": r.cells} if r.cells is not None else {})}
+

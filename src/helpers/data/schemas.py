@@ -16,6 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers.core.errors import Problem
+from helpers.core.statuses import REPORTED_STATUSES
 from helpers.data.contract import LEVELS, MEASURES
 
 __all__ = ["TableSchema", "AREAS", "MEASURE_ROWS", "validate_frame", "parse_column", "MAX_ROWS_PER_RULE"]
@@ -108,7 +109,7 @@ PROGRESS = TableSchema(
     checks=pa.DataFrameSchema(
         {
             "item_id": pa.Column(str, pa.Check.str_matches(r"^R(0[1-9]|1[0-2])-\d{2}$"), unique=True),
-            "status": pa.Column(str, pa.Check.isin(["未着手", "実施中", "完了"])),
+            "status": pa.Column(str, pa.Check.isin(list(REPORTED_STATUSES))),
             "done_on": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$"), nullable=True),
             "note": pa.Column(str, pa.Check.str_length(max_value=400), nullable=True),
             "grade": pa.Column(str, pa.Check.isin(["S", "A", "B", "C", "D"]), nullable=True),

@@ -94,6 +94,24 @@ class Snapshot:
         """True for the synthetic sample data."""
         return self.source == "sample"
 
+    def checked_fiscal_year(self, value, name: str) -> int:
+        """A fiscal year asked for (by `--fiscal-year` or a notebook's `fiscal_year`, named
+        `name` in the message) as one of this snapshot's years; `WorkbookError` in words
+        when it is not a year or not in the snapshot (papermill's `-p` may pass any text).
+
+        >>> Snapshot("x", Path("x"), {"fiscal_year": 2023, "first_fiscal_year": 2021}, None, None, None
+        ...          ).checked_fiscal_year("2022", "--fiscal-year")
+        2022
+        """
+        first, last = int(self.manifest["first_fiscal_year"]), self.fiscal_year
+        text = str(value).strip()
+        year = int(text) if text.isascii() and text.isdigit() and not isinstance(value, bool) else None
+        if year is None or not first <= year <= last:
+            what = f"「{value}」は西暦の年度として読めません" if year is None else f"{year} はこのスナップショットにありません"
+            raise WorkbookError(f"{name}: {what}（{first}～{last} の西暦の開始年を整数で書くこと。"
+                                "令和5年度は 2023 と書きます）。")
+        return year
+
     def area(self, code: str) -> pd.Series:
         """The area row of a code (typed the ways `normalize_area_code` accepts);
         `WorkbookError` naming the closest codes first when unknown."""

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from helpers.core.statuses import ITEM_STATUSES, REPORTED_STATUSES
 from helpers.data.register import Milestone, PlanItem, Register
 
 __all__ = ["ITEM_STATUSES", "REPORTED_STATUSES", "ItemProgress", "item_progress", "GRADES"]
 
-REPORTED_STATUSES = ("未着手", "実施中", "完了")
-ITEM_STATUSES = ("遅延", "未報告", "未着手", "実施中", "完了")  # the order a reader needs them in
 GRADES = ("S", "A", "B", "C", "D")
 
 

@@ -25,13 +25,14 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.era import fiscal_year_of, month_end, shift_months
+from helpers.core.statuses import KPI_STATUSES
 from helpers.data.contract import MEASURES, NATIONAL_CODE
 from helpers.data.plan import Kpi, Plan
 from helpers.data.snapshot import Snapshot
 
 __all__ = ["KpiEngine", "KpiResult", "Projection", "STATUSES", "meets_target"]
 
-STATUSES = ("達成", "達成見込み", "要注意", "未達見込み", "未達", "参考")
+STATUSES = KPI_STATUSES  # the words live with their colours (helpers.core.statuses)
 _PRIOR_RULES = ("above_prior_year", "at_least_prior_year", "below_prior_year")
 
 

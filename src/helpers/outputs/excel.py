@@ -15,6 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from helpers.core.era import month_end_label
+from helpers.core.statuses import excel_fill
 from helpers.data.contract import NATIONAL_CODE
 from helpers.report.formatting import judged_target
 from helpers.report.section import SectionReport
@@ -22,8 +23,6 @@ from helpers.report.section import SectionReport
 __all__ = ["write_report_workbook", "SCORECARD_COLUMNS"]
 
 SCORECARD_COLUMNS = ("区分", "ID", "指標", "目標", "実績", "前年同期", "差", "判定", "年度末見込み", "計画の頁", "出所")
-_FILLS = {"達成": "DCEDC8", "達成見込み": "E8F5E9", "要注意": "FFF3CD", "未達見込み": "FBE3E4", "未達": "F8D7DA",
-          "遅延": "F8D7DA", "未報告": "EEEEEE", "未着手": "FFF3CD", "実施中": "E3F2FD", "完了": "DCEDC8"}
 _HEADER_ROW = 4  # rows 1-2: title and 基準日/出所, row 3 blank
 
 
@@ -87,8 +86,8 @@ def _sheet(book, title: str, r: SectionReport, columns: tuple[str, ...], rows: l
             fmt = (formats[i] if formats else {}).get(name)
             if fmt and cell.data_type == "n":
                 cell.number_format = fmt
-            if name == status and str(value) in _FILLS:
-                cell.fill = PatternFill("solid", fgColor=_FILLS[str(value)])
+            if name == status and excel_fill(value):
+                cell.fill = PatternFill("solid", fgColor=excel_fill(value))
     ws.freeze_panes = ws.cell(row=_HEADER_ROW + 1, column=1)
     return ws
 
@@ -162,8 +161,8 @@ def write_report_workbook(path: Path, reports: list[SectionReport]) -> Path:
                           p.status, p.note or "—", p.grade or "—")
                 for j, value in enumerate(values, start=1):
                     _put(ws.cell(row=start + i, column=j), value)
-                if p.status in _FILLS:
-                    ws.cell(row=start + i, column=5).fill = PatternFill("solid", fgColor=_FILLS[p.status])
+                if excel_fill(p.status):
+                    ws.cell(row=start + i, column=5).fill = PatternFill("solid", fgColor=excel_fill(p.status))
         _fit_widths(ws)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 
 from helpers.core.era import date_label, fiscal_year_label, month_end_label
-from helpers.engine.kpi import STATUSES
+from helpers.core.statuses import ITEM_STATUSES, KPI_STATUSES, css_class, css_rules
 from helpers.sections.registry import SECTIONS
 
 __all__ = ["write_index", "section_titles"]
@@ -23,10 +23,6 @@ th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-al
 th { background: #f2f2f2; }
 .notice { background: #fff3cd; border: 1px solid #e0c36c; padding: 0.6em 1em; }
 .failed { background: #f8d7da; }
-.s-達成 { background: #dcedc8; } .s-達成見込み { background: #e8f5e9; } .s-要注意 { background: #fff3cd; }
-.s-未達見込み { background: #fbe3e4; } .s-未達 { background: #f8d7da; } .s-参考 { color: #666; }
-.s-遅延 { background: #f8d7da; } .s-未報告 { background: #eeeeee; } .s-未着手 { background: #fff3cd; }
-.s-実施中 { background: #e3f2fd; } .s-完了 { background: #dcedc8; }
 .filters { margin: 0.5em 0; } .filters label { margin-right: 1.5em; }
 @media print {
   @page { size: A4 portrait; margin: 14mm 12mm 16mm 12mm;
@@ -54,7 +50,7 @@ def _counts(record: dict | None) -> str:
     if not record:
         return ""
     counts = Counter(v.get("status") for v in record.get("kpis", {}).values() if v.get("status"))
-    return " ".join(f'<span class="badge s-{s}">{s}{counts[s]}</span>' for s in STATUSES
+    return " ".join(f'<span class="badge {css_class(s)}">{s}{counts[s]}</span>' for s in KPI_STATUSES
                     if counts[s] and s != "参考")
 
 
@@ -102,7 +98,7 @@ def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each
         body += _each_table([r for r in results if r.job.folder], notebooks, titles, each)
     html = ("<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{escape(plan.title)} 進捗レポート（{escape(snapshot.id)}）</title>\n"
-            f"<style>{_STYLE}</style>\n</head>\n<body>\n" + "\n".join(head + body) + "\n</body>\n</html>\n")
+            f"<style>{_STYLE}{css_rules()}\n</style>\n</head>\n<body>\n" + "\n".join(head + body) + "\n</body>\n</html>\n")
     path.write_text(html, encoding="utf-8")
 
 
@@ -134,14 +130,13 @@ def _kpi_table(results: list, plan) -> list[str]:
 
 def _parts_table(register, items: list, pages: dict[str, str]) -> list[str]:
     """The plan's twelve parts: the section page answering for each, and its items by status."""
-    from helpers.engine.item_progress import ITEM_STATUSES
     from helpers.sections.registry import by_slug
 
     rows = ["<h2>計画の12の部</h2>", "<table>", "<tr><th>部</th><th>区分</th><th>計画事項の状況</th></tr>"]
     for part in register.parts:
         mine = [p for p in items if p.item.part == part.part]
         counts = Counter(p.status for p in mine)
-        badges = " ".join(f'<span class="badge s-{s}">{s}{counts[s]}</span>' for s in ITEM_STATUSES if counts[s])
+        badges = " ".join(f'<span class="badge {css_class(s)}">{s}{counts[s]}</span>' for s in ITEM_STATUSES if counts[s])
         spec = by_slug(part.section)
         page = pages.get(spec.notebook)
         link = f'<a href="{escape(page)}">{escape(spec.title)}</a>' if page else escape(spec.title)
@@ -169,7 +164,6 @@ def _items_table(register, items: list, kpi_status: dict, as_of) -> list[str]:
     """The 進捗管理表: every item with its milestones, status and its KPIs' statuses,
     filterable by part and status in the page itself (no network resource)."""
     from helpers.data.register import milestone_text
-    from helpers.engine.item_progress import ITEM_STATUSES
 
     parts = "".join(f'<option value="{p.part}">({p.part}) {escape(p.name)}</option>' for p in register.parts)
     statuses = "".join(f'<option value="{s}">{s}</option>' for s in ITEM_STATUSES)
@@ -231,3 +225,15 @@ def _each_table(results: list, notebooks: list[str], titles: dict[str, str], eac
         rows.append(f"<tr><td>{escape(names[code])}（{escape(code)}）</td>{''.join(tds)}<td>{book}</td></tr>")
     rows.append("</table>")
     return rows
+
+
+def plan_items(snapshot, plan) -> dict:
+    """The register and every 計画事項 at the snapshot's 基準日, for the index (none when
+    the snapshot's year is not the plan's)."""
+    from helpers.data.register import load_register
+    from helpers.engine.item_progress import item_progress
+
+    if snapshot.fiscal_year != plan.fiscal_year:
+        return {}
+    register = load_register()
+    return {"register": register, "items": item_progress(register, snapshot.progress, snapshot.as_of)}

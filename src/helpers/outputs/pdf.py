@@ -10,9 +10,10 @@ import signal
 import subprocess
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-__all__ = ["find_chromium", "print_pdf", "PdfUnavailable", "Prints"]
+__all__ = ["find_chromium", "print_pdf", "print_pages", "PdfUnavailable", "Prints"]
 
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -101,3 +102,40 @@ def _kill_group(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def print_pages(staging: Path, stream, workers: int = 1) -> None:
+    """Every page as an A4 PDF under pdf/ (the scope's pages at its root, a fan-out's
+    area pages in pdf/<area>/), `workers` pages at a time, or a clear line saying why
+    not (no Chromium on this machine)."""
+    browser = find_chromium()
+    if browser is None:
+        print("注意: PDF は作りませんでした。Chromium が見つかりません（Debian では sudo apt-get install chromium）。"
+              "HTML はブラウザの印刷で A4 に印刷できます。", file=stream)
+        return
+    pages = sorted(staging.glob("*.html")) + sorted(staging.glob("*/*.html"))
+    pages = [p for p in pages if p.parent.name != "pdf"]
+
+    def one(page: Path) -> str | None:
+        rel = page.relative_to(staging).with_suffix(".pdf")
+        target = staging / "pdf" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            print_pdf(page, target, browser, prints=prints)
+        except (PdfUnavailable, RuntimeError, subprocess.TimeoutExpired) as err:
+            return f"注意: {page.relative_to(staging)} の PDF を作れませんでした: {err}"
+        return None
+
+    prints = Prints()
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        for problem in pool.map(one, pages):  # in page order, so the messages read in order
+            if problem:
+                print(problem, file=stream)
+    except BaseException:
+        # SIGTERM or Ctrl-C: a print may take up to its time limit, so do not wait for
+        # it; kill every Chromium started, with its child processes, and unwind at once
+        prints.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()

@@ -16,16 +16,17 @@ from functools import partial
 
 from helpers.core.era import fiscal_year_label, in_year_span_label, month_end, month_end_label, month_label
 from helpers.core.escaping import md
+from helpers.core.statuses import GRADED_STATUSES, ITEM_STATUSES
 from helpers.data.contract import MEASURES
 from helpers.data.register import milestone_text
-from helpers.engine.item_progress import ITEM_STATUSES, ItemProgress
+from helpers.engine.item_progress import ItemProgress
 from helpers.engine.kpi import KpiResult
 from helpers.report.formatting import format_change, format_target, format_value, judged_target
 
 __all__ = ["items_summary", "period_phrase", "kpi_sentence", "section_narrative", "executive_summary", "status_counts",
            "movements", "month_misses_text"]
 
-_GRADED = ("達成", "達成見込み", "要注意", "未達見込み", "未達")
+_GRADED = GRADED_STATUSES
 
 
 def period_phrase(result: KpiResult) -> str:

@@ -13,7 +13,6 @@ import pandas as pd
 from IPython.display import Markdown
 
 from helpers.core.era import fiscal_year_label, month_end_label, shift_months
-from helpers.core.errors import WorkbookError
 from helpers.core.escaping import md, md_code
 from helpers.core.paths import display_path
 from helpers.data.contract import LEVEL_LABELS, MEASURES, NATIONAL_CODE
@@ -402,22 +401,5 @@ def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
     scope = _scope_code(scope)
     section_id = sections.require(section_id).slug
     snap.area(str(scope))  # raises with the nearest codes
-    first = int(snap.manifest["first_fiscal_year"])
-    year = _fiscal_year(fiscal_year, first, snap.fiscal_year)
+    year = snap.checked_fiscal_year(fiscal_year, "パラメータ fiscal_year")
     return SectionReport(section_id, snap, plan, engine, str(scope), year, plan_file)
-
-
-def _fiscal_year(value, first: int, last: int) -> int:
-    """The `fiscal_year` parameter as a year of the snapshot (papermill's `-p` may pass
-    any text: 'abc' or '令和5' is answered in words, not with a traceback).
-
-    >>> _fiscal_year("2023", 2021, 2023)
-    2023
-    """
-    text = str(value).strip()
-    year = int(text) if text.isascii() and text.isdigit() else None
-    if year is None or isinstance(value, bool) or not first <= year <= last:
-        what = f"「{value}」は西暦の年度として読めません" if year is None else f"{year} はこのスナップショットにありません"
-        raise WorkbookError(f"パラメータ fiscal_year: {what}（{first}～{last} の西暦の開始年を整数で書くこと。"
-                            "令和5年度は 2023 と書きます）。")
-    return year

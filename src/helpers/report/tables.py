@@ -9,23 +9,10 @@ import re
 import pandas as pd
 
 from helpers.core.escaping import html_text
+from helpers.core.statuses import cell_css
 
 __all__ = ["Table", "styled", "status_colors"]
 
-_STATUS_STYLE = {
-    "達成": "background-color:#dcedc8",
-    "達成見込み": "background-color:#e8f5e9",
-    "要注意": "background-color:#fff3cd",
-    "未達見込み": "background-color:#fbe3e4",
-    "未達": "background-color:#f8d7da",
-    "参考": "color:#555555",
-    # 計画事項
-    "遅延": "background-color:#f8d7da",
-    "未報告": "background-color:#eeeeee",
-    "未着手": "background-color:#fff3cd",
-    "実施中": "background-color:#e3f2fd",
-    "完了": "background-color:#dcedc8",
-}
 
 
 class Table:
@@ -50,7 +37,7 @@ class Table:
 
 def status_colors(value: object) -> str:
     """Cell style of a status word."""
-    return _STATUS_STYLE.get(str(value), "")
+    return cell_css(value)
 
 
 def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str | None = None,

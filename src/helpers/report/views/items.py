@@ -10,8 +10,9 @@ import pandas as pd
 from IPython.display import Markdown
 
 from helpers.core.era import month_end_label, month_label
+from helpers.core.statuses import ITEM_STATUSES, chart_colors
 from helpers.data.register import milestone_text
-from helpers.engine.item_progress import ITEM_STATUSES, ItemProgress
+from helpers.engine.item_progress import ItemProgress
 from helpers.report import plots
 from helpers.report.section import SectionReport
 from helpers.report.shared_figures import area_independent
@@ -20,7 +21,7 @@ from helpers.report.tables import Table, styled
 __all__ = ["items_table", "milestone_timeline", "items_overview", "milestone_text",
            "ITEM_COLORS"]
 
-ITEM_COLORS = {"遅延": "#c0392b", "未報告": "#9e9e9e", "未着手": "#f0ad4e", "実施中": "#5b9bd5", "完了": "#2e7d32"}
+ITEM_COLORS = chart_colors(ITEM_STATUSES)
 
 
 def _kpi_text(r: SectionReport, p: ItemProgress) -> str:

@@ -9,8 +9,8 @@ import pandas as pd
 from IPython.display import Markdown
 
 from helpers.core.escaping import md
+from helpers.core.statuses import KPI_STATUSES, chart_colors
 from helpers.data.contract import NATIONAL_CODE
-from helpers.engine.kpi import STATUSES
 from helpers.report import narrative, plots
 from helpers.report.section import SectionReport
 from helpers.report.tables import Table, styled
@@ -41,14 +41,12 @@ def executive_summary(r: SectionReport) -> Markdown:
 def status_chart(r: SectionReport):
     """Stacked bars: how many KPIs of each section have each status."""
     names = {s.id: s.name_ja for s in r.plan.sections}
-    counts = pd.DataFrame(0, index=[names[s.id] for s in r.plan.sections], columns=list(STATUSES))
+    counts = pd.DataFrame(0, index=[names[s.id] for s in r.plan.sections], columns=list(KPI_STATUSES))
     for result in r.results:
         if result.status:
             counts.loc[names[result.kpi.section], result.status] += 1
     counts = counts[counts.sum(axis=1) > 0]
-    colors = {"達成": "#2e7d32", "達成見込み": "#81c784", "要注意": "#f0ad4e", "未達見込み": "#e57373",
-              "未達": "#c0392b", "参考": "#bdbdbd"}
-    return plots.stacked_counts(counts, colors, title=f"区分別の判定（{r.scope_name}、{r.as_of_label}現在）",
+    return plots.stacked_counts(counts, chart_colors(KPI_STATUSES), title=f"区分別の判定（{r.scope_name}、{r.as_of_label}現在）",
                                 xlabel="指標数", height=3.6)
 
 
