@@ -12,12 +12,11 @@ LAB_OPTIONS := --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
 
 .PHONY: help install report test test-versions check lint lab bench notebooks sample lock clean
 
-# The quick tier for the edit loop: unit, contract, bad-input and report-content tests
-# and the doctests (no notebook execution, no browser).
-CHECK_TESTS := tests/test_bad_input.py tests/test_hostile_input.py tests/test_kpi_engine.py \
-  tests/test_plan.py tests/test_reference.py tests/test_register.py tests/test_report_content.py \
-  tests/test_sample.py tests/test_project.py tests/test_plan_items.py tests/test_cli.py tests/test_excel.py \
-  tests/test_nothing_lost.py src
+# The quick tier for the edit loop: tests/unit (each test in this process: no
+# subprocess, no notebook execution, no browser) and the doctests. A new test lands in a
+# tier by the folder it is written in: tests/unit, tests/integration (runs, CLI in its
+# own process, browser) or tests/notebooks (papermill and nbval on the notebooks).
+CHECK_TESTS := tests/unit src
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -51,7 +50,8 @@ check: $(STAMP) ## the quick tier (under a minute): unit, contract, bad-input an
 # .venv-3.13 (from pyenv, or python3.12/python3.13 on PATH) with the same pins and runs
 # the quick tier plus the engine, worker and batch tests on each; a missing interpreter
 # is reported and skipped, not failed.
-VERSION_TESTS := $(CHECK_TESTS) tests/test_engine.py tests/test_workers.py tests/test_incremental.py
+VERSION_TESTS := $(CHECK_TESTS) tests/integration/test_engine.py tests/integration/test_workers.py \
+  tests/integration/test_incremental.py tests/integration/test_runner_batch.py tests/notebooks/test_notebooks.py
 test-versions: ## the quick tier, engine and worker tests on Python 3.12 and 3.13
 	@for v in 3.12 3.13; do \
 	  py=$$(ls -d $$HOME/.pyenv/versions/$$v.*/bin/python 2>/dev/null | tail -1); \

@@ -20,6 +20,10 @@ AREAS = [
     ("01003", "北海道第3事務所", "office", "01"),
     ("47001", "沖縄第1事務所", "office", "47"),
 ]
+# A manifest of nested YAML aliases ("billion laughs"): expanded, it would build 10^9 nodes.
+BILLION_LAUGHS = "id: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)},"
+    f" *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
 AREA_COLUMNS = ["area_code", "name_ja", "level", "parent_code"]
 MEASURE_COLUMNS = ["period", "area_code", "measure", "premium_fy", "value"]
 

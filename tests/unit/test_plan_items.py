@@ -111,7 +111,7 @@ def test_the_samples_show_every_status():
 def test_registry_drives_notebooks_runner_and_plan():
     stems = [p.stem for p in notebook_paths()]
     assert stems == list(sections.NOTEBOOKS) == sorted(
-        p.stem for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("0*.ipynb"))
+        p.stem for p in (Path(__file__).resolve().parents[2] / "notebooks").glob("0*.ipynb"))
     assert sections.select(["4", "information_online", "06_operations"]) == [
         "04_records", "05_information_online", "06_operations"]
     plan = load_plan()

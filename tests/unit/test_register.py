@@ -12,7 +12,7 @@ import pytest
 from helpers.data.plan import load_plan
 from helpers.data.register import load_register
 
-PLAN_TEXT = Path(__file__).resolve().parents[2] / "shared" / "plan" / "fy2023_plan_summary.txt"
+PLAN_TEXT = Path(__file__).resolve().parents[3] / "shared" / "plan" / "fy2023_plan_summary.txt"
 
 
 @pytest.fixture(scope="module")

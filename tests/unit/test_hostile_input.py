@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +20,7 @@ from helpers.core.errors import InvalidInput
 from helpers.data.plan import load_plan
 from helpers.data.snapshot import check_snapshot, load_snapshot
 from helpers.engine.kpi import KpiEngine
-from snapshot_factory import AREA_COLUMNS, AREAS, MEASURE_COLUMNS, make_snapshot, write_csv, write_manifest
+from snapshot_factory import AREA_COLUMNS, AREAS, BILLION_LAUGHS, MEASURE_COLUMNS, make_snapshot, write_csv, write_manifest
 
 ROWS = [
     ("2023-09-30", "01001", "autopay_payers", None, 95),
@@ -86,21 +83,8 @@ def test_parquet_values_must_be_finite(tmp_path, capsys):
 
 # --- 4. YAML traps and the choice of the newest snapshot -----------------------------------
 
-BILLION_LAUGHS = "id: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)},"
-    f" *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
 
 
-def test_manifest_with_nested_aliases_is_refused_at_once(tmp_path):
-    folder = make_snapshot(tmp_path / "snap", ROWS)
-    (folder / "manifest.yaml").write_text(BILLION_LAUGHS, encoding="utf-8")
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "helpers.cli", "validate", str(folder)],
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)
-    assert time.perf_counter() - started < 30  # expanding the aliases would take minutes
-    assert done.returncode == 1
-    assert "manifest.yaml: 1行目: YAML のアンカー（&）は使えません" in done.stderr
-    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("text, rule", [
