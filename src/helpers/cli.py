@@ -268,10 +268,10 @@ def console_main() -> None:
     server's socket folder), the streams are flushed, and the process then ends
     without the teardown. An unexpected exception takes the normal way out.
     """
-    import atexit
+    from helpers.core.upstream import run_exit_handlers
 
     code = main()
-    atexit._run_exitfuncs()
+    run_exit_handlers()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

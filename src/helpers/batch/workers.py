@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
@@ -126,7 +127,9 @@ def stopping_on_error(pool: ProcessPoolExecutor):
     try:
         yield pool
     except BaseException:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
+        # the pool's workers are this process's multiprocessing children (started
+        # through the fork server); the run starts no other
+        for process in multiprocessing.active_children():
             with contextlib.suppress(Exception):
                 process.kill()
         pool.shutdown(wait=False, cancel_futures=True)

@@ -47,12 +47,14 @@ def _ipc_kernel_manager():
             folder.mkdir(mode=0o700, exist_ok=True)
             return str(folder / uuid.uuid4().hex)
 
-        async def _async_pre_start_kernel(self, **kw):
+        async def start_kernel(self, **kw):
             # The kernel's own log lines ("KeyboardInterrupt caught in kernel" at
             # shutdown) would read like failures in a cron log; errors in cells are
-            # reported through the notebook, so its stderr is not needed.
+            # reported through the notebook, so its stderr is not needed. start_kernel
+            # passes its keywords on to the kernel's Popen (jupyter_client's documented
+            # seam).
             kw.setdefault("stderr", subprocess.DEVNULL)
-            return await super()._async_pre_start_kernel(**kw)
+            return await super().start_kernel(**kw)
 
     return IPCKernelManager
 

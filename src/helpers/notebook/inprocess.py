@@ -11,9 +11,10 @@ Isolation kept between notebooks (`reset`, tested one by one):
 - the user namespace is reset (`InteractiveShell.reset`), so no variable, import alias
   or function of one notebook is visible to the next; the execution counter restarts;
 - matplotlib's settings return to their defaults and open figures are closed;
-- pandas options, warning filters, numpy's error handling, `sys.path` and the working
-  directory return to what they were before the notebook ran (the shell's creation,
-  and for the working directory the start of the notebook);
+- pandas options, numpy's error handling, `sys.path` and the working directory return
+  to what they were before the notebook ran (the shell's creation, and for the working
+  directory the start of the notebook); warning filters are those of the notebook's
+  start (the engine runs each notebook inside `warnings.catch_warnings`);
 - outputs are captured the way ipykernel publishes them (streams merged as nbclient
   merges them, display data, execute results, errors), so a notebook gives the same
   outputs here as alone in a kernel (tests compare them cell by cell).
@@ -39,10 +40,6 @@ from traitlets.config import Config
 
 __all__ = ["WorkbookShell", "CellTimeoutError", "shell", "run_cell", "reset"]
 
-# the outputs of the cell being run; the hooks below append to it
-_CURRENT: list = []
-
-
 class CellTimeoutError(TimeoutError):
     """A cell ran longer than papermill's `execution_timeout`."""
 
@@ -61,7 +58,7 @@ class _Hook(DisplayHook):
 
     def finish_displayhook(self):
         if self._data is not None:
-            _CURRENT.append(nbformat.v4.new_output(
+            self.shell.outputs.append(nbformat.v4.new_output(
                 "execute_result", data=self._data, metadata=self._metadata,
                 execution_count=self.prompt_count))
         self._data = None
@@ -71,27 +68,39 @@ class _Publisher(DisplayPublisher):
     """display() becomes `display_data` outputs."""
 
     def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
-        _CURRENT.append(nbformat.v4.new_output("display_data", data=data, metadata=metadata or {}))
+        self.shell.outputs.append(nbformat.v4.new_output("display_data", data=data, metadata=metadata or {}))
 
     def clear_output(self, wait=False):
-        _CURRENT.clear()
+        self.shell.outputs.clear()
 
 
 class WorkbookShell(InteractiveShell):
-    """An IPython shell whose outputs are notebook outputs, not terminal text."""
+    """An IPython shell whose outputs are notebook outputs, not terminal text.
+
+    Attributes:
+        outputs: the outputs of the cell being run (the hooks append to it).
+        baseline: the process state every notebook starts from (`reset` returns to it).
+    """
 
     displayhook_class = _Hook
     display_pub_class = _Publisher
 
+    def __init__(self, **kwargs):
+        self.outputs: list = []
+        self.baseline: _Baseline | None = None
+        super().__init__(**kwargs)
+
     def _showtraceback(self, etype, evalue, stb):
-        _CURRENT.append(nbformat.v4.new_output(
+        # IPython's override point for where tracebacks go (helpers.core.upstream)
+        self.outputs.append(nbformat.v4.new_output(
             "error", ename=str(etype.__name__), evalue=str(evalue), traceback=stb))
 
 
 class _Stream(io.TextIOBase):
     """stdout/stderr of a cell: consecutive writes merge into one stream output."""
 
-    def __init__(self, name: str):
+    def __init__(self, outputs: list, name: str):
+        self.outputs = outputs
         self.name = name
 
     def writable(self) -> bool:
@@ -100,11 +109,11 @@ class _Stream(io.TextIOBase):
     def write(self, text: str) -> int:
         if not text:
             return 0
-        last = _CURRENT[-1] if _CURRENT else None
+        last = self.outputs[-1] if self.outputs else None
         if last is not None and last.output_type == "stream" and last.name == self.name:
             last.text += text
         else:
-            _CURRENT.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+            self.outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
         return len(text)
 
 
@@ -113,28 +122,23 @@ class _Baseline:
     """The process state a notebook starts from; `reset` returns to it."""
 
     path: list[str]
-    warning_filters: list
     numpy_errors: dict | None
 
 
-_SHELL: WorkbookShell | None = None
-_BASELINE: _Baseline | None = None
-
-
 def shell() -> WorkbookShell:
-    """The worker's IPython shell, created once (the process state at that moment is
-    what every notebook starts from)."""
-    global _SHELL, _BASELINE
-    if _SHELL is None:
-        # no history database: a batch runs thousands of cells and needs none
-        _SHELL = WorkbookShell.instance(config=Config({"HistoryManager": {"enabled": False}}))
-        # a kernel publishes every representation (HTML, Markdown, PNG, JSON); a
-        # terminal shell only text, so switch them all on
-        _SHELL.display_formatter.active_types = list(_SHELL.display_formatter.format_types)
-        numpy = sys.modules.get("numpy")
-        _BASELINE = _Baseline(path=list(sys.path), warning_filters=list(warnings.filters),
-                              numpy_errors=numpy.geterr() if numpy is not None else None)
-    return _SHELL
+    """The worker's IPython shell (IPython's one instance per process), created once: the
+    process state at that moment is what every notebook starts from."""
+    if WorkbookShell.initialized():
+        return WorkbookShell.instance()
+    # no history database: a batch runs thousands of cells and needs none
+    sh = WorkbookShell.instance(config=Config({"HistoryManager": {"enabled": False}}))
+    # a kernel publishes every representation (HTML, Markdown, PNG, JSON); a terminal
+    # shell only text, so switch them all on
+    sh.display_formatter.active_types = list(sh.display_formatter.format_types)
+    numpy = sys.modules.get("numpy")
+    sh.baseline = _Baseline(path=list(sys.path),
+                            numpy_errors=numpy.geterr() if numpy is not None else None)
+    return sh
 
 
 def run_cell(source: str, timeout: float | None = None) -> tuple[list, bool]:
@@ -145,9 +149,9 @@ def run_cell(source: str, timeout: float | None = None) -> tuple[list, bool]:
     delivered there; elsewhere the timeout cannot be enforced and is refused).
     """
     sh = shell()
-    _CURRENT.clear()
+    sh.outputs.clear()
     old_out, old_err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
+    sys.stdout, sys.stderr = _Stream(sh.outputs, "stdout"), _Stream(sh.outputs, "stderr")
     alarm = timeout is not None and timeout > 0
     if alarm:
         if threading.current_thread() is not threading.main_thread():
@@ -165,17 +169,17 @@ def run_cell(source: str, timeout: float | None = None) -> tuple[list, bool]:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
         sys.stdout, sys.stderr = old_out, old_err
-    return list(_CURRENT), not result.success
+    return list(sh.outputs), not result.success
 
 
 def reset() -> None:
     """A clean start for the next notebook: namespace, counter, and the process state
-    a notebook can change (matplotlib, pandas options, warnings, numpy, sys.path). The
+    a notebook can change (matplotlib, pandas options, numpy, sys.path). The
     working directory is the engine's: it returns each notebook to where it started."""
     sh = shell()
     sh.reset(new_session=False, aggressive=False)
     sh.execution_count = 1
-    base = _BASELINE
+    base = sh.baseline
     if "matplotlib" in sys.modules:
         import matplotlib
 
@@ -186,10 +190,6 @@ def reset() -> None:
         with warnings.catch_warnings():  # resetting deprecated options warns about them
             warnings.simplefilter("ignore")
             sys.modules["pandas"].reset_option("all")
-    warnings.filters[:] = base.warning_filters
-    mutated = getattr(warnings, "_filters_mutated", None)
-    if mutated is not None:
-        mutated()  # the C module caches which filter applies where
     if base.numpy_errors is not None:
         sys.modules["numpy"].seterr(**base.numpy_errors)
     sys.path[:] = base.path

@@ -6,10 +6,12 @@ It is registered with papermill through the ``papermill.engine`` entry point in
 `papermill.execute_notebook(..., engine_name="workbook")` find it in any process.
 
 papermill calls three class methods of an engine (`execute_notebook`, `nb_kernel_name`,
-`nb_language`). This class provides them without subclassing `papermill.engines.Engine`:
-papermill imports its entry points while `papermill.engines` is still being imported,
-so a module that imported papermill at the top would, when imported first, be asked
-for its class before defining it. papermill is imported inside the methods instead.
+`nb_language`). This class provides them without subclassing `papermill.engines.Engine`
+at import time: papermill imports its entry points while `papermill.engines` is still
+being imported, so a module that imported papermill at the top would, when imported
+first, be asked for its class before defining it. Instead `execute_notebook` hands over
+to papermill's own `Engine.execute_notebook` (its bookkeeping, unchanged), which calls
+back this class's `execute_managed_notebook`.
 
 Like papermill's own engine it honours `execution_timeout` (seconds per cell: the cell
 is stopped with `CellTimeoutError`), `log_output` (streams and results go to papermill's
@@ -21,6 +23,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 
 __all__ = ["WorkbookEngine", "ENGINE_NAME", "ensure_registered"]
 
@@ -33,19 +36,14 @@ class WorkbookEngine:
     @classmethod
     def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
                          autosave_cell_every=30, **kwargs):
-        """papermill's entry: wrap `nb` for papermill's bookkeeping (progress, autosave,
-        the failure banner) and execute it; as `papermill.engines.Engine` does."""
-        from papermill.engines import NotebookExecutionManager
+        """papermill's entry: papermill's own `Engine.execute_notebook` wraps `nb` for its
+        bookkeeping (progress, autosave, the failure banner) and calls this class's
+        `execute_managed_notebook`, as for any engine that subclasses `Engine`."""
+        from papermill.engines import Engine
 
-        nb_man = NotebookExecutionManager(nb, output_path=output_path, progress_bar=progress_bar,
-                                          log_output=log_output, autosave_cell_every=autosave_cell_every)
-        nb_man.notebook_start()
-        try:
-            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-        finally:
-            nb_man.cleanup_pbar()
-            nb_man.notebook_complete()
-        return nb_man.nb
+        return Engine.execute_notebook.__func__(cls, nb, kernel_name, output_path=output_path,
+                                                progress_bar=progress_bar, log_output=log_output,
+                                                autosave_cell_every=autosave_cell_every, **kwargs)
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
@@ -55,41 +53,50 @@ class WorkbookEngine:
         `profile`, when a list, receives one entry per code cell: its seconds and the
         process's peak resident memory while it ran (MiB), for `workbook run --profile`.
         """
-        from papermill.engines import logger
-
         from helpers.notebook import inprocess
 
-        start_cwd = os.getcwd()
         inprocess.reset()
         _install_short_errors()
-        failed = False
+        start_cwd = os.getcwd()
         try:
-            for index, cell in enumerate(nb_man.nb.cells):
-                if failed:
-                    break
-                nb_man.cell_start(cell, index)
-                if cell.cell_type != "code" or not cell.source.strip():
-                    nb_man.cell_complete(cell, index)
-                    continue
-                cell.execution_count = inprocess.shell().execution_count
-                if profile is not None:
-                    _reset_peak_memory()
-                clock = time.perf_counter()
-                outputs, failed = inprocess.run_cell(cell.source, timeout=execution_timeout)
-                if profile is not None:
-                    profile.append({"cell": index, "seconds": round(time.perf_counter() - clock, 4),
-                                    "peak_mib": _peak_memory_mib()})
-                cell.outputs = outputs
-                for output in outputs:
-                    _log_output(output, logger, log_output, stdout_file, stderr_file)
-                if failed:
-                    nb_man.cell_exception(cell, index)
-                nb_man.cell_complete(cell, index)
+            # warning filters a notebook sets are undone when it ends (catch_warnings is
+            # the public API, and it clears the C module's cached filter lookups)
+            with warnings.catch_warnings():
+                cls._run_cells(nb_man, execution_timeout, profile, log_output, stdout_file, stderr_file)
         finally:
             # the next notebook resets the shell before it starts (one reset per notebook:
             # each runs a full garbage collection); the working directory is restored now
             os.chdir(start_cwd)
         return nb_man.nb
+
+    @classmethod
+    def _run_cells(cls, nb_man, execution_timeout, profile, log_output, stdout_file, stderr_file) -> None:
+        """Every code cell in turn, stopping at the first failure."""
+        from papermill.engines import logger
+
+        from helpers.notebook import inprocess
+
+        for index, cell in enumerate(nb_man.nb.cells):
+            nb_man.cell_start(cell, index)
+            if cell.cell_type != "code" or not cell.source.strip():
+                nb_man.cell_complete(cell, index)
+                continue
+            cell.execution_count = inprocess.shell().execution_count
+            if profile is not None:
+                _reset_peak_memory()
+            clock = time.perf_counter()
+            outputs, failed = inprocess.run_cell(cell.source, timeout=execution_timeout)
+            if profile is not None:
+                profile.append({"cell": index, "seconds": round(time.perf_counter() - clock, 4),
+                                "peak_mib": _peak_memory_mib()})
+            cell.outputs = outputs
+            for output in outputs:
+                _log_output(output, logger, log_output, stdout_file, stderr_file)
+            if failed:
+                nb_man.cell_exception(cell, index)
+                nb_man.cell_complete(cell, index)
+                return
+            nb_man.cell_complete(cell, index)
 
     @classmethod
     def nb_kernel_name(cls, nb, name=None):
@@ -109,8 +116,13 @@ def ensure_registered() -> None:
     """Make sure papermill knows the engine in this process. Installed, the entry point
     has done it; run from a source tree without installing, register it here."""
     from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillException
 
-    if papermill_engines._engines.get(ENGINE_NAME) is not WorkbookEngine:
+    try:
+        registered = papermill_engines.get_engine(ENGINE_NAME)
+    except PapermillException:
+        registered = None
+    if registered is not WorkbookEngine:
         papermill_engines.register(ENGINE_NAME, WorkbookEngine)
 
 
