@@ -16,19 +16,16 @@ import datetime as dt
 import hashlib
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_bench import _become_subreaper, _reap_orphans, _tree_rss  # noqa: E402  (the main bench's tree sampling)
+from run_bench import _become_subreaper  # noqa: E402  (the main bench's tree sampling)
+from run_bench import measure as run_bench_measure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data" / "snapshots" / "sample-2023-09-30"
@@ -75,65 +72,12 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _tree_pss(root: int) -> int:
-    """Proportional set size (bytes) of a process tree: each shared page divided among
-    the processes that share it. Workers forked from the fork server share its libraries,
-    which a sum of resident memory counts once per process."""
-    total = 0
-    for pid in _tree(root):
-        try:
-            with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
-                total += next(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
-        except (OSError, StopIteration, ValueError):
-            continue
-    return total
-
-
-def _tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
-                    children.setdefault(int(fh.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    found, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack += children.get(pid, [])
-    return found
-
-
 def measure(command: list[str]) -> dict:
-    """Wall and CPU seconds of a command's process tree, and the peaks of its summed
-    resident memory (as the main bench reports it) and of its proportional set size."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    clock = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peaks = [0, 0]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peaks[0] = max(peaks[0], _tree_rss(proc.pid))
-            peaks[1] = max(peaks[1], _tree_pss(proc.pid))
-            done.wait(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    wall = time.perf_counter() - clock
-    done.set()
-    sampler.join()
-    _reap_orphans()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{err[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "peak_rss_mib": round(peaks[0] / 2**20),
-            "peak_pss_mib": round(peaks[1] / 2**20)}
+    """Wall and CPU seconds of a command's process tree and the peaks of its summed
+    resident memory and of its proportional set size (`run_bench.measure`)."""
+    sample = run_bench_measure(command, ROOT)
+    return {"wall_s": round(sample["wall_s"], 1), "cpu_s": round(sample["cpu_s"], 1),
+            "peak_rss_mib": round(sample["peak_mib"]), "peak_pss_mib": round(sample["peak_pss_mib"])}
 
 
 def main() -> int:

@@ -67,6 +67,37 @@ def _tree_rss(root: int) -> int:
     return total
 
 
+def _tree_pss(root: int) -> int:
+    """Proportional set size (bytes) of a process tree: each shared page divided among
+    the processes that share it. Workers forked from the fork server share its libraries,
+    which a sum of resident memory counts once per process."""
+    total = 0
+    for pid in _tree(root):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
+                total += next(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                    children.setdefault(int(fh.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack += children.get(pid, [])
+    return found
+
+
 def _become_subreaper() -> None:
     """Processes orphaned below the measured command (a fork server and its workers
     outlive the run's main process by a moment) are re-parented to this process instead
@@ -89,9 +120,10 @@ def _reap_orphans(seconds: float = 10.0) -> None:
 
 
 def measure(command: list[str] | str, cwd: Path, shell: bool = False) -> dict:
-    """Run a command; wall seconds, CPU seconds of the tree, peak MiB of the tree."""
+    """Run a command; wall seconds, CPU seconds of the tree, peak MiB of the tree (summed
+    RSS, and proportional set size)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak = [0]
+    peak, pss = [0], [0]
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, shell=shell, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, executable="/bin/bash" if shell else None)
@@ -100,6 +132,7 @@ def measure(command: list[str] | str, cwd: Path, shell: bool = False) -> dict:
     def sample() -> None:
         while not done.is_set():
             peak[0] = max(peak[0], _tree_rss(proc.pid))
+            pss[0] = max(pss[0], _tree_pss(proc.pid))
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -113,7 +146,7 @@ def measure(command: list[str] | str, cwd: Path, shell: bool = False) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"{command} failed:\n{err[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "peak_mib": peak[0] / 2**20}
+    return {"wall_s": wall, "cpu_s": cpu, "peak_mib": peak[0] / 2**20, "peak_pss_mib": pss[0] / 2**20}
 
 
 def naive_script(scopes: list[str], out: Path) -> str:

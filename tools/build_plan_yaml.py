@@ -12,14 +12,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT.parent / "shared" / "plan" / "kpi_catalog.csv"
 
+# The catalogue's KPI sections; which notebook reports each is the sections registry's.
 SECTIONS = [
-    ("national_pension", "国民年金（適用・収納）", "01_national_pension"),
-    ("employee_pension", "厚生年金保険（適用・事業所調査・徴収）", "02_employee_pension"),
-    ("benefits_consultation", "年金給付・年金相談", "03_benefits_consultation"),
-    ("records", "年金記録", "04_records"),
-    ("information", "情報提供・年金委員", "05_information_online"),
-    ("online", "オンラインビジネスモデル", "05_information_online"),
-    ("organisation", "組織・働き方改革", "06_operations"),
+    ("national_pension", "国民年金（適用・収納）"),
+    ("employee_pension", "厚生年金保険（適用・事業所調査・徴収）"),
+    ("benefits_consultation", "年金給付・年金相談"),
+    ("records", "年金記録"),
+    ("information", "情報提供・年金委員"),
+    ("online", "オンラインビジネスモデル"),
+    ("organisation", "組織・働き方改革"),
 ]
 
 
@@ -87,7 +88,7 @@ def main() -> int:
             "fiscal_year": 2023,
             "source": "日本年金機構「令和5年度計画（案）の概要」（令和5年2月）",
         },
-        "sections": [{"id": s, "name_ja": n, "notebook": nb} for s, n, nb in SECTIONS],
+        "sections": [{"id": s, "name_ja": n} for s, n in SECTIONS],
         "kpis": kpis,
     }
     header = ("# 日本年金機構 令和5年度計画の KPI カタログ（kpi_catalog.csv から作成）。\n"

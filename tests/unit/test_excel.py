@@ -59,7 +59,8 @@ def test_scorecard_sheet_in_the_report_layout(book):
 
 def test_every_sheet_states_its_date_and_source(book):
     for ws in book.worksheets:
-        assert "基準日: 令和5年9月末" in ws["A2"].value and "出所: sample" in ws["A2"].value, ws.title
+        assert "対象時点: 令和5年9月末" in ws["A2"].value and "出所: sample" in ws["A2"].value, ws.title
+        assert "基準日: 令和5年9月末" in ws["A2"].value, ws.title
         # fitted: the 指標 column is as wide as its longest name (a Japanese character is two)
         names = [c.value for c in ws["C"][4:] if isinstance(c.value, str)]
         wide = max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in n) for n in names)

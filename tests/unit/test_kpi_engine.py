@@ -181,7 +181,7 @@ def test_narrative_sentence_from_hand_computed_values(engine):
     assert "前年同期（85.0%）を5.0ポイント下回った" in kpi_sentence(miss)
     assert "見込みの上限でも目標（90%以上）に届かない。重点的な取組を要する。" in kpi_sentence(miss)
     text = section_narrative([result, miss], section_name="テスト", scope_name="北海道第1事務所",
-                             as_of_label="令和5年9月末")
+                             period_label="令和5年9月末")
     assert text.startswith("令和5年9月末現在、北海道第1事務所のテストにおいて、目標を定めた2指標の判定は"
                            "達成見込み1、未達見込み1である。")
     assert "**注意を要する指標**\n\n- <strong>年金相談の予約率</strong>" in text

@@ -33,7 +33,7 @@ def write_area_excel(target: Path, notebooks: list[str] | tuple[str, ...], *, sn
     reports = [open_section(registry.by_notebook(nb).slug, snapshot=snapshot, plan_file=plan_file,
                             scope=scope, fiscal_year=fiscal_year)
                for nb in notebooks]
-    reports.sort(key=lambda r: r.section_id != "scorecard")
+    reports.sort(key=lambda r: r.section_id != registry.SCORECARD)
     return write_report_workbook(target, reports).name
 
 

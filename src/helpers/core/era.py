@@ -114,7 +114,7 @@ def in_year_span_label(period: dt.date) -> str:
     """Premium months that an in-year cumulative 現年度納付率 at `period` covers.
 
     At the end of month m the rate covers the premiums of April to m-1, whose last
-    month falls due at the end of m (REPORTING.md §3.1). At the end of April the
+    month falls due at the end of m (the ministry's monthly release). At the end of April the
     previous fiscal year's rate is final.
 
     >>> in_year_span_label(dt.date(2023, 9, 30))

@@ -1,6 +1,6 @@
 """The status words of the report and how each is shown: the one home of the vocabulary.
 
-KPI statuses (DESIGN.md, computation rules): in the year 達成見込み / 要注意 / 未達見込み
+KPI statuses (README「判定の意味」): in the year 達成見込み / 要注意 / 未達見込み
 (forecasts), once the year is closed 達成 / 未達, and 参考 for tracked KPIs. 計画事項
 statuses: 遅延 (derived, never reported), 未報告, and the reported 未着手 / 実施中 / 完了.
 Tables, the index page and the Excel workbook colour a status cell the same way; charts

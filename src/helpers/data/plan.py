@@ -40,11 +40,10 @@ _REQUIRED = ("id", "section", "name_ja", "name_en", "unit", "aggregation", "dire
 
 @dataclass(frozen=True)
 class Section:
-    """A plan section: slug, Japanese name, and its notebook stem (or None)."""
+    """A plan section (the KPI catalogue's grouping): slug and Japanese name."""
 
     id: str
     name_ja: str
-    notebook: str | None
 
 
 @dataclass(frozen=True)
@@ -163,13 +162,18 @@ def _parse(doc, label: str, problems: list[Problem]) -> Plan | None:
         if not isinstance(s, dict) or not {"id", "name_ja"} <= set(s):
             problems.append(Problem(label, f"sections の{i + 1}番目", "id と name_ja が必要です"))
             continue
-        notebook = s.get("notebook")
-        # ids and notebook names become file names and links: plain names only
-        if not _NAME.fullmatch(str(s["id"])) or (notebook is not None and not _NAME.fullmatch(str(notebook))):
+        extra = sorted(set(s) - {"id", "name_ja"})
+        if extra:  # which notebook answers for a section is the registry's (helpers/sections)
             problems.append(Problem(label, f"sections の{i + 1}番目",
-                                    "id と notebook は英小文字・数字・_ で書くこと（例: 01_national_pension）"))
+                                    f"項目 {'、'.join(map(str, extra))} は使いません（id と name_ja だけを書くこと。"
+                                    "どのノートブックが答えるかは helpers/sections の登録簿が決めます）"))
             continue
-        sections.append(Section(str(s["id"]), str(s["name_ja"]), notebook))
+        # ids become file names and links: plain names only
+        if not _NAME.fullmatch(str(s["id"])):
+            problems.append(Problem(label, f"sections の{i + 1}番目",
+                                    "id は英小文字・数字・_ で書くこと（例: national_pension）"))
+            continue
+        sections.append(Section(str(s["id"]), str(s["name_ja"])))
     section_ids = {s.id for s in sections}
     kpis: list[Kpi] = []
     seen: set[str] = set()

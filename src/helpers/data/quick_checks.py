@@ -17,11 +17,28 @@ from helpers.core.era import month_end_label
 from helpers.core.errors import WorkbookError
 from helpers.core.safe_yaml import UnsafeYaml, load_yaml_file
 
-__all__ = ["MANIFEST", "MAX_MANIFEST_BYTES", "dated_snapshots", "newest_snapshot", "manifest_as_of",
+__all__ = ["MANIFEST", "MAX_MANIFEST_BYTES", "as_of_date", "dated_snapshots", "newest_snapshot", "manifest_as_of",
            "normalize_area_code", "area_message", "check_scope"]
 
 MANIFEST = "manifest.yaml"
 MAX_MANIFEST_BYTES = 64 * 1024
+
+
+def as_of_date(value) -> dt.date:
+    """A manifest's `as_of` as a date: a YAML date, a timestamp's day, or ISO text (the
+    one reading of the field, for the quick checks and the full validation).
+
+    Raises:
+        ValueError: when it is none of these.
+
+    >>> as_of_date("2023-09-30"), as_of_date(dt.datetime(2023, 9, 30, 12))
+    (datetime.date(2023, 9, 30), datetime.date(2023, 9, 30))
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
 
 
 def manifest_as_of(path: Path) -> tuple[dt.date | None, str]:
@@ -32,7 +49,7 @@ def manifest_as_of(path: Path) -> tuple[dt.date | None, str]:
         return None, str(err)
     value = manifest.get("as_of") if isinstance(manifest, dict) else None
     try:
-        as_of = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        as_of = as_of_date(value)
     except ValueError:
         return None, "基準日（as_of）が読めません"
     if as_of > dt.date.today():

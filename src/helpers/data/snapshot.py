@@ -19,7 +19,7 @@ from helpers.core.era import fiscal_year_of, month_end
 from helpers.core.errors import InvalidInput, Problem, WorkbookError
 from helpers.core.safe_yaml import UnsafeYaml, load_yaml_file
 from helpers.data.contract import BREAKDOWNS, EVERY_MONTH, LEVEL_LABELS, LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
-from helpers.data.quick_checks import MANIFEST, MAX_MANIFEST_BYTES, area_message, normalize_area_code
+from helpers.data.quick_checks import MANIFEST, MAX_MANIFEST_BYTES, area_message, as_of_date, normalize_area_code
 from helpers.data.readers import read_table, row_label_for, sha256_of
 from helpers.data.schemas import AREAS, MAX_ROWS_PER_RULE, MEASURE_ROWS, PROGRESS, TableSchema, validate_frame
 
@@ -77,7 +77,7 @@ class Snapshot:
     @property
     def as_of(self) -> dt.date:
         """The snapshot's as-of date (a month end)."""
-        return _as_date(self.manifest["as_of"])
+        return as_of_date(self.manifest["as_of"])
 
     @property
     def fiscal_year(self) -> int:
@@ -212,14 +212,6 @@ def resolve_snapshot(ref: str | Path) -> Path:
     )
 
 
-def _as_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
 def _check_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
     label = MANIFEST
     manifest_path = path / MANIFEST
@@ -247,7 +239,7 @@ def _check_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
         id_problems.append(Problem(label, "項目「id」",
                                    f"ID「{sid}」がフォルダ名「{path.name}」と一致しません（ID はフォルダ名と同じにすること）"))
     try:
-        as_of = _as_date(manifest["as_of"])
+        as_of = as_of_date(manifest["as_of"])
         if as_of != month_end(as_of.year, as_of.month):
             problems.append(Problem(label, "項目「as_of」", f"{as_of} は月末日ではありません"))
         elif as_of > dt.date.today():
@@ -417,7 +409,7 @@ def _check_measures(measures: pd.DataFrame, areas: pd.DataFrame, manifest: dict,
     if measures.empty:
         return problems
     levels = dict(zip(areas["area_code"], areas["level"]))
-    as_of = _as_date(manifest["as_of"])
+    as_of = as_of_date(manifest["as_of"])
     first = month_end(int(manifest["first_fiscal_year"]), 4)
     dates = pd.to_datetime(measures["period"], format="%Y-%m-%d", errors="coerce")
 
@@ -525,7 +517,7 @@ def _check_progress(progress: pd.DataFrame, manifest: dict, label: str, row) -> 
     from helpers.data.register import load_register
 
     known = {i.id for i in load_register().items}
-    as_of = _as_date(manifest["as_of"]).isoformat()
+    as_of = as_of_date(manifest["as_of"]).isoformat()
     out: list[Problem] = []
     for i, item, status, done in zip(progress.index, progress["item_id"], progress["status"], progress["done_on"]):
         where = row(i)

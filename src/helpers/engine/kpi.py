@@ -1,6 +1,6 @@
 """The KPI engine: any KPI of the plan for any area, period and fiscal year of a snapshot.
 
-Rules (DESIGN.md "Computation rules"):
+Rules (README「判定の意味」; the contract in data/snapshots/README.md):
 
 - a rate is the ratio of summed numerators to summed denominators, never a mean of
   rates; areas roll up by summing their offices' base counts;

@@ -1,5 +1,5 @@
 """The one rate rule: a rate is summed numerators over summed denominators, never a mean
-of rates (DESIGN.md, computation rules)."""
+of rates (README「判定の意味」)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ Isolation kept between notebooks (`reset`, tested one by one):
   merges them, display data, execute results, errors), so a notebook gives the same
   outputs here as alone in a kernel (tests compare them cell by cell).
 
-What is shared: imported modules, and the read-only caches of `helpers.report.section`
+What is shared: imported modules, and the read-only caches of `helpers.engine.loaded`
 (the validated snapshot, plan and KPI engine for the last snapshot used).
 """
 

@@ -19,6 +19,7 @@ from helpers.core.statuses import excel_fill
 from helpers.data.contract import NATIONAL_CODE
 from helpers.report.formatting import judged_target
 from helpers.report.section import SectionReport
+from helpers.sections.registry import SCORECARD
 
 __all__ = ["write_report_workbook", "SCORECARD_COLUMNS"]
 
@@ -70,8 +71,9 @@ def _sheet(book, title: str, r: SectionReport, columns: tuple[str, ...], rows: l
     ws = book.create_sheet(title=title[:31])
     _put(ws.cell(row=1, column=1), f"{r.plan.title}　{title}（{r.scope_name}）")
     ws.cell(row=1, column=1).font = Font(bold=True, size=12)
-    _put(ws.cell(row=2, column=1), f"基準日: {month_end_label(r.period)}　スナップショット: {r.snapshot.id}"
-                                   f"（出所: {r.snapshot.source}）")
+    # 対象時点: the month end the figures describe; 基準日: the snapshot's as-of date
+    _put(ws.cell(row=2, column=1), f"対象時点: {month_end_label(r.period)}　スナップショット: {r.snapshot.id}"
+                                   f"（基準日: {month_end_label(r.snapshot.as_of)}、出所: {r.snapshot.source}）")
     for j, name in enumerate(columns, start=1):
         cell = ws.cell(row=_HEADER_ROW, column=j)
         _put(cell, name)
@@ -143,9 +145,9 @@ def write_report_workbook(path: Path, reports: list[SectionReport]) -> Path:
     names = {s.id: s.name_ja for s in reports[0].plan.sections}
     for r in reports:
         rows, formats = _kpi_rows(r, names)
-        title = "スコアカード" if r.section_id == "scorecard" else r.spec.number + " " + r.spec.title
+        title = "スコアカード" if r.section_id == SCORECARD else r.spec.number + " " + r.spec.title
         ws = _sheet(book, title, r, SCORECARD_COLUMNS, rows, formats, status="判定")
-        items = r.items(whole_plan=r.section_id == "scorecard")
+        items = r.items(whole_plan=r.section_id == SCORECARD)
         if items:
             start = ws.max_row + 2
             columns = ("ID", "計画事項", "頁", "期日", "状況", "取組状況", "自己評価")

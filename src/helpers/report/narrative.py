@@ -2,7 +2,8 @@
 
 Written である調, as 業務実績報告 are. Each sentence gives the level, the change on the
 same period last year (ポイント for rates, 万 as the figure is written), and the
-verdict against the target as the plan words it, in that order (REPORTING.md §6). Every
+verdict against the target as the plan words it, in that order, as the service's 業務実績報告
+write them. Every
 number in a sentence comes from a `KpiResult` through `helpers.report.formatting`; nothing is
 typed in, and the same results always give the same text.
 """
@@ -184,13 +185,13 @@ def month_misses_text(misses: list[tuple[KpiResult, list[tuple[dt.date, float]]]
 
 
 def section_narrative(results: list[KpiResult], *, section_name: str, scope_name: str,
-                      as_of_label: str, scope_is_national: bool = True,
+                      period_label: str, scope_is_national: bool = True,
                       misses: list | None = None) -> str:
     """The section's 所見 as Markdown, である調: the verdict counts, the plan's headline
     items, what needs attention, notable movements, then the other KPIs; the KPIs
     without a target are listed once, without repeating that they have none."""
     sentence = partial(kpi_sentence, scope_is_national=scope_is_national)
-    lines = [f"{as_of_label}現在、{md(scope_name)}の{md(section_name)}において、{_counts_text(results)}である。"]
+    lines = [f"{period_label}現在、{md(scope_name)}の{md(section_name)}において、{_counts_text(results)}である。"]
     headline = [r for r in results if r.kpi.headline]
     attention = [r for r in _attention(results) if not r.kpi.headline]
     moved = movements(results)
@@ -214,11 +215,11 @@ def section_narrative(results: list[KpiResult], *, section_name: str, scope_name
 
 
 def executive_summary(results: list[KpiResult], *, section_names: dict[str, str], scope_name: str,
-                      as_of_label: str, scope_is_national: bool = True) -> str:
+                      period_label: str, scope_is_national: bool = True) -> str:
     """The scorecard's summary for management as Markdown, である調: the verdict
     counts, the plan's headline items, what needs attention, then each section."""
     sentence = partial(kpi_sentence, scope_is_national=scope_is_national)
-    lines = [f"{as_of_label}現在、{md(scope_name)}における令和5年度計画の{len(results)}指標のうち、"
+    lines = [f"{period_label}現在、{md(scope_name)}における令和5年度計画の{len(results)}指標のうち、"
              f"{_counts_text(results)}である。", ""]
     headline = [r for r in results if r.kpi.headline]
     if headline:

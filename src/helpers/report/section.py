@@ -104,8 +104,8 @@ class SectionReport:
         return min(self.snapshot.as_of, dt.date(self.fiscal_year + 1, 3, 31))
 
     @property
-    def as_of_label(self) -> str:
-        """'令和5年9月末'."""
+    def period_label(self) -> str:
+        """The 対象時点 in words: '令和5年9月末' (the period's month end, not the snapshot's 基準日)."""
         return month_end_label(self.period)
 
     @property
@@ -151,7 +151,9 @@ class SectionReport:
         lines = [
             f"**{md(self.plan.title)}　{md(self.section_name)}**",
             "",
-            f"- 基準日: {self.as_of_label}（{fiscal_year_label(self.fiscal_year)}）",
+            # 対象時点: the month end the figures describe (a closed year's March); the
+            # snapshot's own date is its 基準日 (provenance), named apart everywhere
+            f"- 対象時点: {self.period_label}（{fiscal_year_label(self.fiscal_year)}）",
             f"- 範囲: {md(self.scope_name)}（{level}、コード {md(self.scope)}）",
             f"- データ: スナップショット {md_code(self.snapshot.id)}（出所: {md(self.snapshot.source)}）",
         ]
@@ -235,7 +237,7 @@ class SectionReport:
 
     def kpi_table(self) -> Table:
         """The section's KPIs as a styled table, with its footnotes."""
-        caption = f"{self.section_name}の指標（{self.scope_name}、{self.as_of_label}現在）"
+        caption = f"{self.section_name}の指標（{self.scope_name}、{self.period_label}現在）"
         return styled(self.kpi_frame(), uuid=f"{self.section_id}-kpis", caption=caption,
                       status_column="判定", right_align=("実績", "前年同期", "前年同期比"),
                       nowrap=("年度末見込み（幅）", "計画"),
@@ -314,7 +316,7 @@ class SectionReport:
         section's 計画事項 (late ones named), first when the section says so."""
 
         text = narrative.section_narrative(self.results, section_name=self.section_name,
-                                           scope_name=self.scope_name, as_of_label=self.as_of_label,
+                                           scope_name=self.scope_name, period_label=self.period_label,
                                            scope_is_national=self.scope == NATIONAL_CODE,
                                            misses=self.month_misses())
         item_lines = narrative.items_summary(self.items(), "この区分")

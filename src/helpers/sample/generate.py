@@ -48,7 +48,7 @@ CURRENT_SEPTEMBER = {2021: 67.2, 2022: 69.1, 2023: 70.7}
 OKINAWA_FINAL = {2021: 66.82, 2022: 70.5, 2023: 71.1}
 OKINAWA_SEPTEMBER = {2021: 52.6, 2022: 56.6, 2023: 57.8}
 # Gap between the in-year rate after k premium months and the final rate, relative to
-# the gap at September (k = 5). Shape read off REPORTING.md §3.1 (FY2014/2015/2009).
+# the gap at September (k = 5). Shape read off the ministry's monthly releases (FY2014/2015/2009).
 BUILD_UP = [1.10, 1.06, 1.03, 1.01, 1.00, 0.93, 0.82, 0.62, 0.42, 0.22, 0.10, 0.0]
 # 納付対象月数 (万月) of each premium year: synthetic, declining with 第1号 numbers.
 ANNUAL_DUE_MAN = {2019: 10_100, 2020: 9_900, 2021: 9_600, 2022: 9_300, 2023: 9_000}

@@ -1,7 +1,7 @@
 """Geography of the synthetic sample: real prefectures, the usual 地方区分 as regions,
 and made-up offices.
 
-The service's own 地域部 list was not found in public sources (REPORTING.md §7), so the
+The service's own 地域部 list was not found in public sources, so the
 sample's regional level is the common eight-region 地方区分, and says so. Offices get
 made-up names and codes (沖縄第1事務所, 47001) so that no chart of sample data can be
 mistaken for a real 年金事務所.
@@ -16,7 +16,7 @@ from helpers.data.contract import NATIONAL_CODE
 
 __all__ = ["REGIONS", "PREFECTURES", "OFFICE_COUNT", "office_counts", "build_areas"]
 
-OFFICE_COUNT = 312  # 年金事務所 (REPORTING.md §7)
+OFFICE_COUNT = 312  # 年金事務所, as the service publishes
 
 REGIONS = {
     "R1": "北海道地方",

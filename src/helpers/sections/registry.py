@@ -6,8 +6,7 @@ all read this registry; nothing else lists the sections. To add a section:
 1. write `helpers/sections/<slug>.py` with `SECTION = SectionSpec(...)` (its notebook,
    title, lead text, the plan sections and KPIs it answers for, and its cells);
 2. make its notebook: `python tools/scaffold_notebooks.py <notebook>`, then
-   `make notebooks` to record its outputs;
-3. point the plan file's sections at the notebook (`params/plan_fy2023.yaml`).
+   `make notebooks` to record its outputs.
 """
 
 from __future__ import annotations

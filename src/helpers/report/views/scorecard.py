@@ -25,7 +25,7 @@ def scorecard_table(r: SectionReport) -> Table:
     frame = r.kpi_frame()
     frame.insert(0, "区分", [names[k.section] for k in r.kpis])
     return styled(frame, uuid="scorecard-kpis",
-                  caption=f"令和5年度計画の全指標（{r.scope_name}、{r.as_of_label}現在）",
+                  caption=f"令和5年度計画の全指標（{r.scope_name}、{r.period_label}現在）",
                   status_column="判定", right_align=("実績", "前年同期", "前年同期比"),
                   nowrap=("年度末見込み（幅）", "計画"), notes=r.notes())
 
@@ -34,7 +34,7 @@ def executive_summary(r: SectionReport) -> Markdown:
     """A short summary in Japanese: counts by status, by section, and what needs attention."""
     names = {s.id: s.name_ja for s in r.plan.sections}
     return Markdown(narrative.executive_summary(r.results, section_names=names, scope_name=r.scope_name,
-                                                as_of_label=r.as_of_label,
+                                                period_label=r.period_label,
                                                 scope_is_national=r.scope == NATIONAL_CODE))
 
 
@@ -46,7 +46,7 @@ def status_chart(r: SectionReport):
         if result.status:
             counts.loc[names[result.kpi.section], result.status] += 1
     counts = counts[counts.sum(axis=1) > 0]
-    return plots.stacked_counts(counts, chart_colors(KPI_STATUSES), title=f"区分別の判定（{r.scope_name}、{r.as_of_label}現在）",
+    return plots.stacked_counts(counts, chart_colors(KPI_STATUSES), title=f"区分別の判定（{r.scope_name}、{r.period_label}現在）",
                                 xlabel="指標数", height=3.6)
 
 
