@@ -10,14 +10,19 @@ Isolation kept between notebooks (`reset`, tested one by one):
 
 - the user namespace is reset (`InteractiveShell.reset`), so no variable, import alias
   or function of one notebook is visible to the next; the execution counter restarts;
-- matplotlib's settings return to their defaults and open figures are closed;
-- pandas options, numpy's error handling, `sys.path` and the working directory return
-  to what they were before the notebook ran (the shell's creation, and for the working
-  directory the start of the notebook); warning filters are those of the notebook's
-  start (the engine runs each notebook inside `warnings.catch_warnings`);
-- outputs are captured the way ipykernel publishes them (streams merged as nbclient
-  merges them, display data, execute results, errors), so a notebook gives the same
-  outputs here as alone in a kernel (tests compare them cell by cell).
+- the process state a notebook can change returns to what it was when the shell was
+  made (`helpers.notebook.isolation`: environment, paths, recursion limit, numpy,
+  pandas, matplotlib, display formatters, the root logger, warning filters); the
+  working directory returns to where the notebook started;
+- outputs are recorded the way a client records ipykernel's messages
+  (`helpers.notebook.capture`), so a notebook gives the same outputs here as alone in
+  a kernel (tests compare them cell by cell, and papermill's own test notebooks
+  through both engines);
+- as in a kernel: `input()` raises `StdinNotImplementedError`; figures use the inline
+  backend (open pyplot figures are shown at the end of a cell, `%matplotlib inline`
+  works); code is compiled under ipykernel's cell file names, so error messages name
+  the same file; a timeout is a `BaseException`, which `except Exception` cannot
+  swallow.
 
 What is shared: imported modules, and the read-only caches of `helpers.engine.loaded`
 (the validated snapshot, plan and KPI engine for the last snapshot used).
@@ -25,23 +30,31 @@ What is shared: imported modules, and the read-only caches of `helpers.engine.lo
 
 from __future__ import annotations
 
-import io
+import builtins
+import getpass
 import signal
 import sys
 import threading
-import warnings
-from dataclasses import dataclass
 
 import nbformat
+from ipykernel.compiler import XCachingCompiler
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
+from IPython.core.error import StdinNotImplementedError
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
-__all__ = ["WorkbookShell", "CellTimeoutError", "shell", "run_cell", "reset"]
+from helpers.notebook.capture import CellOutputs, CellStream, NotebookDisplays
+from helpers.notebook.isolation import Baseline
 
-class CellTimeoutError(TimeoutError):
-    """A cell ran longer than papermill's `execution_timeout`."""
+__all__ = ["WorkbookShell", "CellTimeoutError", "shell", "run_cell", "reset", "INLINE_BACKEND"]
+
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel gives every kernel
+
+
+class CellTimeoutError(BaseException):
+    """A cell ran longer than papermill's `execution_timeout`. A BaseException, as
+    KeyboardInterrupt is: a cell's `except Exception` cannot swallow it."""
 
 
 class _Hook(DisplayHook):
@@ -65,30 +78,48 @@ class _Hook(DisplayHook):
 
 
 class _Publisher(DisplayPublisher):
-    """display() becomes `display_data` outputs."""
+    """display() becomes `display_data` outputs; `update_display` changes the outputs
+    with that display id in place."""
 
     def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
-        self.shell.outputs.append(nbformat.v4.new_output("display_data", data=data, metadata=metadata or {}))
+        display_id = (transient or {}).get("display_id")
+        if update and display_id is not None:
+            self.shell.displays.update(display_id, data, metadata or {})
+            return
+        output = nbformat.v4.new_output("display_data", data=data, metadata=metadata or {})
+        if display_id is not None:
+            self.shell.displays.register(display_id, output)
+        self.shell.outputs.append(output)
 
     def clear_output(self, wait=False):
-        self.shell.outputs.clear()
+        self.shell.outputs.clear(wait)
 
 
 class WorkbookShell(InteractiveShell):
     """An IPython shell whose outputs are notebook outputs, not terminal text.
 
     Attributes:
-        outputs: the outputs of the cell being run (the hooks append to it).
+        outputs: the outputs of the cell being run.
+        displays: the notebook's outputs with a display id.
         baseline: the process state every notebook starts from (`reset` returns to it).
     """
 
     displayhook_class = _Hook
     display_pub_class = _Publisher
+    # ipykernel's compiler: a cell's code is named after a hash of its text, so an error
+    # message names the same file as in a kernel ("(3573913704.py, line 14)")
+    compiler_class = XCachingCompiler
 
     def __init__(self, **kwargs):
-        self.outputs: list = []
-        self.baseline: _Baseline | None = None
+        self.outputs = CellOutputs()
+        self.displays = NotebookDisplays()
+        self.baseline: Baseline | None = None
         super().__init__(**kwargs)
+
+    def enable_gui(self, gui=None):
+        """The inline backend needs no event loop; a GUI toolkit cannot run here."""
+        if gui not in (None, "inline"):
+            raise NotImplementedError(f"GUI イベントループ（{gui}）はこのエンジンでは使えません")
 
     def _showtraceback(self, etype, evalue, stb):
         # IPython's override point for where tracebacks go (helpers.core.upstream)
@@ -96,33 +127,8 @@ class WorkbookShell(InteractiveShell):
             "error", ename=str(etype.__name__), evalue=str(evalue), traceback=stb))
 
 
-class _Stream(io.TextIOBase):
-    """stdout/stderr of a cell: consecutive writes merge into one stream output."""
-
-    def __init__(self, outputs: list, name: str):
-        self.outputs = outputs
-        self.name = name
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        if not text:
-            return 0
-        last = self.outputs[-1] if self.outputs else None
-        if last is not None and last.output_type == "stream" and last.name == self.name:
-            last.text += text
-        else:
-            self.outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
-        return len(text)
-
-
-@dataclass
-class _Baseline:
-    """The process state a notebook starts from; `reset` returns to it."""
-
-    path: list[str]
-    numpy_errors: dict | None
+def _no_stdin(*args, **kwargs):
+    raise StdinNotImplementedError("raw_input was called, but this frontend does not support input requests.")
 
 
 def shell() -> WorkbookShell:
@@ -135,23 +141,33 @@ def shell() -> WorkbookShell:
     # a kernel publishes every representation (HTML, Markdown, PNG, JSON); a terminal
     # shell only text, so switch them all on
     sh.display_formatter.active_types = list(sh.display_formatter.format_types)
-    numpy = sys.modules.get("numpy")
-    sh.baseline = _Baseline(path=list(sys.path),
-                            numpy_errors=numpy.geterr() if numpy is not None else None)
+    _use_inline_backend(sh)
+    sh.baseline = Baseline.record(sh)
     return sh
 
 
-def run_cell(source: str, timeout: float | None = None) -> tuple[list, bool]:
+def _use_inline_backend(sh: WorkbookShell) -> None:
+    """The backend a kernel has: figures left open at the end of a cell are shown."""
+    import matplotlib
+
+    matplotlib.use(INLINE_BACKEND)
+    from matplotlib_inline.backend_inline import configure_inline_support
+
+    configure_inline_support(sh, INLINE_BACKEND)
+
+
+def run_cell(source: str, timeout: float | None = None, on_output=None) -> tuple[list, bool]:
     """Run one cell; return its outputs and whether it raised.
 
     With `timeout` (seconds), a cell still running after it is stopped by a
     `CellTimeoutError` raised inside it (in the main thread only: signals are
     delivered there; elsewhere the timeout cannot be enforced and is refused).
+    `on_output` is called with each output as it happens.
     """
     sh = shell()
-    sh.outputs.clear()
+    sh.outputs.start(on_output)
     old_out, old_err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _Stream(sh.outputs, "stdout"), _Stream(sh.outputs, "stderr")
+    old_input, old_getpass = builtins.input, getpass.getpass
     alarm = timeout is not None and timeout > 0
     if alarm:
         if threading.current_thread() is not threading.main_thread():
@@ -161,35 +177,30 @@ def run_cell(source: str, timeout: float | None = None) -> tuple[list, bool]:
             raise CellTimeoutError(f"セルの実行が {timeout:g} 秒を超えたため止めました（execution_timeout）")
 
         previous = signal.signal(signal.SIGALRM, _expired)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        result = sh.run_cell(source, store_history=True)
-    finally:
+        sys.stdout, sys.stderr = CellStream(sh.outputs, "stdout"), CellStream(sh.outputs, "stderr")
+        builtins.input = getpass.getpass = _no_stdin
         if alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            result = sh.run_cell(source, store_history=True)
+        finally:
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
         sys.stdout, sys.stderr = old_out, old_err
-    return list(sh.outputs), not result.success
+        builtins.input, getpass.getpass = old_input, old_getpass
+        if alarm:
+            signal.signal(signal.SIGALRM, previous)
+    return sh.outputs.collected(), not result.success
 
 
 def reset() -> None:
-    """A clean start for the next notebook: namespace, counter, and the process state
-    a notebook can change (matplotlib, pandas options, numpy, sys.path). The
-    working directory is the engine's: it returns each notebook to where it started."""
+    """A clean start for the next notebook: namespace, counter, display ids, and the
+    process state a notebook can change (`Baseline.restore`). The working directory is
+    the engine's: it returns each notebook to where it started."""
     sh = shell()
     sh.reset(new_session=False, aggressive=False)
     sh.execution_count = 1
-    base = sh.baseline
-    if "matplotlib" in sys.modules:
-        import matplotlib
-
-        if "matplotlib.pyplot" in sys.modules:
-            sys.modules["matplotlib.pyplot"].close("all")
-        matplotlib.rcdefaults()
-    if "pandas" in sys.modules:
-        with warnings.catch_warnings():  # resetting deprecated options warns about them
-            warnings.simplefilter("ignore")
-            sys.modules["pandas"].reset_option("all")
-    if base.numpy_errors is not None:
-        sys.modules["numpy"].seterr(**base.numpy_errors)
-    sys.path[:] = base.path
+    sh.displays.clear()
+    sh.baseline.restore(sh)

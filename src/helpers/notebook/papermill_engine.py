@@ -20,6 +20,7 @@ logger as they are produced) and `stdout_file`/`stderr_file`.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -54,15 +55,19 @@ class WorkbookEngine:
         process's peak resident memory while it ran (MiB), for `workbook run --profile`.
         """
         from helpers.notebook import inprocess
+        from helpers.notebook.isolation import kernel_like_logging
 
+        _refuse_other_kernels(nb_man.nb, kernel_name)
         inprocess.reset()
         _install_short_errors()
+        nb_man.nb.metadata["language_info"] = _language_info()
         start_cwd = os.getcwd()
         try:
             # warning filters a notebook sets are undone when it ends (catch_warnings is
             # the public API, and it clears the C module's cached filter lookups)
-            with warnings.catch_warnings():
-                cls._run_cells(nb_man, execution_timeout, profile, log_output, stdout_file, stderr_file)
+            with warnings.catch_warnings(), kernel_like_logging() as logger:
+                sink = _Sink(nb_man, logger, log_output, stdout_file, stderr_file)
+                cls._run_cells(nb_man, execution_timeout, profile, sink)
         finally:
             # the next notebook resets the shell before it starts (one reset per notebook:
             # each runs a full garbage collection); the working directory is restored now
@@ -70,10 +75,8 @@ class WorkbookEngine:
         return nb_man.nb
 
     @classmethod
-    def _run_cells(cls, nb_man, execution_timeout, profile, log_output, stdout_file, stderr_file) -> None:
+    def _run_cells(cls, nb_man, execution_timeout, profile, sink: _Sink) -> None:
         """Every code cell in turn, stopping at the first failure."""
-        from papermill.engines import logger
-
         from helpers.notebook import inprocess
 
         for index, cell in enumerate(nb_man.nb.cells):
@@ -85,13 +88,12 @@ class WorkbookEngine:
             if profile is not None:
                 _reset_peak_memory()
             clock = time.perf_counter()
-            outputs, failed = inprocess.run_cell(cell.source, timeout=execution_timeout)
+            sink.cell = cell
+            outputs, failed = inprocess.run_cell(cell.source, timeout=execution_timeout, on_output=sink)
             if profile is not None:
                 profile.append({"cell": index, "seconds": round(time.perf_counter() - clock, 4),
                                 "peak_mib": _peak_memory_mib()})
             cell.outputs = outputs
-            for output in outputs:
-                _log_output(output, logger, log_output, stdout_file, stderr_file)
             if failed:
                 nb_man.cell_exception(cell, index)
                 nb_man.cell_complete(cell, index)
@@ -126,17 +128,63 @@ def ensure_registered() -> None:
         papermill_engines.register(ENGINE_NAME, WorkbookEngine)
 
 
-def _log_output(output, logger, log_output: bool, stdout_file, stderr_file) -> None:
-    """What papermill's own client does with each output (`log_output_message`)."""
-    if output.output_type == "stream":
-        target = stdout_file if output.name == "stdout" else stderr_file
-        if log_output:
-            (logger.info if output.name == "stdout" else logger.warning)(output.text)
-        if target:
-            target.write(output.text)
-            target.flush()
-    elif log_output and "text/plain" in output.get("data", {}):
-        logger.info(output.data["text/plain"])
+class _Sink:
+    """What papermill's own client does with each output as it arrives
+    (`log_output_message`, `autosave_cell`): logged with `--log-output`, copied to
+    `--stdout-file`/`--stderr-file`, and the notebook saved every `autosave_cell_every`
+    seconds while a long cell runs."""
+
+    def __init__(self, nb_man, logger, log_output: bool, stdout_file, stderr_file):
+        self.nb_man, self.logger, self.log_output = nb_man, logger, log_output
+        self.files = {"stdout": stdout_file, "stderr": stderr_file}
+        self.cell = None
+
+    def __call__(self, output) -> None:
+        if isinstance(output, tuple):  # ("stream", name, text): a write to a stream
+            _, name, text = output
+            if self.log_output:
+                self._log(logging.INFO if name == "stdout" else logging.WARNING, text)
+            target = self.files.get(name)
+            if target:
+                target.write(text)
+                target.flush()
+        elif self.log_output and "text/plain" in output.get("data", {}):
+            self._log(logging.INFO, output["data"]["text/plain"])
+        self._autosave()
+
+    def _log(self, level: int, text: str) -> None:
+        self.logger.log(level, text)
+
+    def _autosave(self) -> None:
+        from helpers.notebook import inprocess
+
+        every = self.nb_man.autosave_cell_every
+        # the clock first: joining the outputs on every write would cost the square of them
+        if self.cell is None or not every or (self.nb_man.now() - self.nb_man.last_save_time).total_seconds() < every:
+            return
+        self.cell.outputs = inprocess.shell().outputs.collected()
+        self.nb_man.autosave_cell()
+
+
+def _language_info() -> dict:
+    """The notebook's language_info as a Python kernel reports it."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    return dict(IPythonKernel.language_info)
+
+
+def _refuse_other_kernels(nb, kernel_name: str | None) -> None:
+    """This engine runs Python only: a notebook for another kernel or language is refused
+    before any cell runs, in words (papermill stops with the message)."""
+    from papermill.utils import nb_language
+
+    from helpers.core.errors import WorkbookError
+
+    language = (nb_language(nb) or "python").lower()
+    kernel = (kernel_name or "").lower()
+    if language != "python" or (kernel and "python" not in kernel and kernel not in ("", "python3")):
+        raise WorkbookError(f"エンジン workbook は Python のノートブックだけを実行します（カーネル「{kernel_name}」、"
+                            f"言語「{language}」）。papermill 標準のエンジンで実行してください（--engine を付けない）。")
 
 
 def _reset_peak_memory() -> None:

@@ -1,0 +1,78 @@
+"""Run a notebook through papermill's command line with its default engine (a Jupyter
+kernel) and with `--engine workbook`, and reduce each run to what a user compares: the
+exit code, each code cell's papermill status and its outputs (stream name and text,
+mime types, error name and message)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "papermill"
+
+# The parameters papermill's own tests pass (papermill/tests/test_execute.py, test_cli.py).
+PARAMETERS = {
+    "simple_execute.ipynb": ["-p", "msg", "Hello"],
+    "report_mode_test.ipynb": ["-p", "a", "0"],
+    "complex_parameters.ipynb": ["-p", "msg", "Hello"],
+    "read_check.ipynb": [],
+}
+
+
+def run(notebook: Path, out: Path, engine: str | None, extra: list[str] = (), timeout: float = 120,
+        stdin: str | None = None) -> dict:
+    """One papermill run, reduced (see module docstring)."""
+    args = [sys.executable, "-m", "papermill", str(notebook), str(out), *PARAMETERS.get(notebook.name, []),
+            *extra, "--cwd", str(out.parent)]
+    if engine:
+        args += ["--engine", engine]
+    done = subprocess.run(args, capture_output=True, text=True, encoding="utf-8", timeout=timeout,
+                          input=stdin if stdin is not None else "", env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    reduced = {"exit": done.returncode, "cells": None, "stderr": done.stderr, "stdout": done.stdout}
+    if out.exists():
+        nb = json.loads(out.read_text(encoding="utf-8"))
+        reduced["cells"] = [_cell(c) for c in nb["cells"] if c["cell_type"] == "code"]
+        reduced["language_info"] = nb.get("metadata", {}).get("language_info", {}).get("name")
+    return reduced
+
+
+def _cell(cell: dict) -> dict:
+    return {"status": cell.get("metadata", {}).get("papermill", {}).get("status"),
+            "outputs": [_output(o) for o in cell.get("outputs", [])]}
+
+
+def _output(o: dict) -> tuple:
+    kind = o["output_type"]
+    if kind == "stream":
+        text = o["text"] if isinstance(o["text"], str) else "".join(o["text"])
+        return (kind, o["name"], text)
+    if kind == "error":
+        return (kind, o["ename"], o["evalue"])
+    return (kind, tuple(sorted(o.get("data", {}))))
+
+
+def compare(notebook: Path, folder: Path, extra: list[str] = ()) -> tuple[dict, dict]:
+    """The kernel's run and the workbook engine's run of `notebook`."""
+    kernel = run(notebook, folder / f"kernel-{notebook.name}", None, extra)
+    workbook = run(notebook, folder / f"workbook-{notebook.name}", "workbook", extra)
+    return kernel, workbook
+
+
+def merged(cells: list[dict] | None) -> list[dict] | None:
+    """Cells with consecutive writes to the same stream joined: a kernel's client splits
+    a stream wherever the kernel happened to flush (by time), which no two runs share."""
+    if cells is None:
+        return None
+    out = []
+    for cell in cells:
+        outputs: list = []
+        for o in cell["outputs"]:
+            if o[0] == "stream" and outputs and outputs[-1][0] == "stream" and outputs[-1][1] == o[1]:
+                outputs[-1] = ("stream", o[1], outputs[-1][2] + o[2])
+            else:
+                outputs.append(o)
+        out.append({"status": cell["status"], "outputs": outputs})
+    return out
