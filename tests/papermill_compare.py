@@ -76,3 +76,55 @@ def merged(cells: list[dict] | None) -> list[dict] | None:
                 outputs.append(o)
         out.append({"status": cell["status"], "outputs": outputs})
     return out
+
+
+_BATCH = r"""
+import json, sys
+from pathlib import Path
+import papermill
+engine, folder, names = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+params = json.loads(sys.stdin.read())
+results = {}
+for name in names:
+    source = Path(name)
+    target = folder / f"{engine}-{source.name}"
+    try:
+        papermill.execute_notebook(str(source), str(target), params.get(source.name, {}), cwd=str(folder),
+                                   engine_name=None if engine == "kernel" else engine, progress_bar=False)
+        code = 0
+    except BaseException as exc:  # what papermill's command line turns into exit code 1
+        code = 1 if not isinstance(exc, SystemExit) else (exc.code or 0)
+    results[source.name] = code
+print(json.dumps(results))
+"""
+
+
+def run_all(notebooks: list[Path], folder: Path) -> dict[str, tuple[dict, dict]]:
+    """Every notebook through both engines, each engine in one process of its own (the
+    papermill API, as the command line calls it: an exception is exit code 1), the two
+    processes side by side. Returns name -> (kernel, workbook) reduced runs."""
+    params = {name: dict(zip(args[1::3], args[2::3])) for name, args in PARAMETERS.items()}
+    procs = {}
+    for engine in ("kernel", "workbook"):
+        procs[engine] = subprocess.Popen([sys.executable, "-c", _BATCH, engine, str(folder), *map(str, notebooks)],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         text=True, encoding="utf-8")
+        procs[engine].stdin.write(json.dumps(params))
+        procs[engine].stdin.close()
+    codes = {}
+    for engine, proc in procs.items():
+        out = proc.stdout.read()
+        proc.wait(timeout=600)
+        codes[engine] = json.loads(out.strip().splitlines()[-1])
+    reduced = {}
+    for nb in notebooks:
+        pair = []
+        for engine in ("kernel", "workbook"):
+            target = folder / f"{engine}-{nb.name}"
+            cells = None
+            if target.exists():
+                saved = json.loads(target.read_text(encoding="utf-8"))
+                cells = [_cell(c) for c in saved["cells"] if c["cell_type"] == "code"]
+            pair.append({"exit": codes[engine][nb.name], "cells": cells})
+        reduced[nb.name] = tuple(pair)
+    return reduced

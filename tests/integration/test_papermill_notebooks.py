@@ -1,18 +1,24 @@
-"""papermill's own test notebooks (tests/fixtures/papermill, BSD-3-Clause, from nteract/papermill) give the same exit code, cell statuses and outputs through papermill's default engine and through the workbook engine."""
+"""papermill's own test notebooks (tests/fixtures/papermill, BSD-3-Clause, from
+nteract/papermill) give the same exit code, cell statuses and outputs through papermill's
+default engine and through the workbook engine (streams compared joined: see
+`papermill_compare.merged`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from papermill_compare import FIXTURES, compare, merged
+from papermill_compare import FIXTURES, merged, run_all
 
-ENGINE_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "engine"
+NOTEBOOKS = sorted(FIXTURES.glob("*.ipynb"))
 
 
-@pytest.mark.parametrize("notebook", sorted(FIXTURES.glob("*.ipynb")), ids=lambda p: p.stem)
-def test_papermills_test_notebooks_give_what_a_kernel_gives(notebook, tmp_path):
-    kernel, workbook = compare(notebook, tmp_path)
-    assert workbook["exit"] == kernel["exit"], workbook["stderr"][-2000:]
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    return run_all(NOTEBOOKS, tmp_path_factory.mktemp("papermill"))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermills_test_notebooks_give_what_a_kernel_gives(notebook, runs):
+    kernel, workbook = runs[notebook.name]
+    assert workbook["exit"] == kernel["exit"]
     assert merged(workbook["cells"]) == merged(kernel["cells"])
