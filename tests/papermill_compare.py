@@ -78,6 +78,10 @@ def merged(cells: list[dict] | None) -> list[dict] | None:
     return out
 
 
+# A kernel interrupted by the notebook itself takes about 60 s to be given up on
+# (nbclient's wait for its reply): run alone, beside the others.
+SLOW_ON_A_KERNEL = {"keyboard_interrupt.ipynb"}
+
 _BATCH = r"""
 import json, sys
 from pathlib import Path
@@ -99,23 +103,29 @@ print(json.dumps(results))
 """
 
 
-def run_all(notebooks: list[Path], folder: Path) -> dict[str, tuple[dict, dict]]:
-    """Every notebook through both engines, each engine in one process of its own (the
-    papermill API, as the command line calls it: an exception is exit code 1), the two
-    processes side by side. Returns name -> (kernel, workbook) reduced runs."""
+def run_all(notebooks: list[Path], folder: Path, kernel_processes: int = 2) -> dict[str, tuple[dict, dict]]:
+    """Every notebook through both engines through the papermill API (as the command line
+    calls it: an exception is exit code 1), in processes side by side: the workbook
+    engine in one, the kernels in `kernel_processes` (a kernel's run is mostly waiting
+    for it to start and stop). Returns name -> (kernel, workbook) reduced runs."""
     params = {name: dict(zip(args[1::3], args[2::3])) for name, args in PARAMETERS.items()}
-    procs = {}
-    for engine in ("kernel", "workbook"):
-        procs[engine] = subprocess.Popen([sys.executable, "-c", _BATCH, engine, str(folder), *map(str, notebooks)],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                         text=True, encoding="utf-8")
-        procs[engine].stdin.write(json.dumps(params))
-        procs[engine].stdin.close()
-    codes = {}
-    for engine, proc in procs.items():
+    slow = [nb for nb in notebooks if nb.name in SLOW_ON_A_KERNEL]
+    rest = [nb for nb in notebooks if nb.name not in SLOW_ON_A_KERNEL]
+    batches = [("workbook", notebooks)] + [("kernel", [nb]) for nb in slow] + [
+        ("kernel", rest[i::kernel_processes]) for i in range(kernel_processes)]
+    procs = []
+    for engine, chunk in batches:
+        proc = subprocess.Popen([sys.executable, "-c", _BATCH, engine, str(folder), *map(str, chunk)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, encoding="utf-8")
+        proc.stdin.write(json.dumps(params))
+        proc.stdin.close()
+        procs.append((engine, proc))
+    codes: dict[str, dict[str, int]] = {"kernel": {}, "workbook": {}}
+    for engine, proc in procs:
         out = proc.stdout.read()
         proc.wait(timeout=600)
-        codes[engine] = json.loads(out.strip().splitlines()[-1])
+        codes[engine].update(json.loads(out.strip().splitlines()[-1]))
     reduced = {}
     for nb in notebooks:
         pair = []
