@@ -147,3 +147,19 @@ def test_one_notebook_leaves_nothing_behind_for_the_next(tmp_path):
     out = nbformat.read(paths[1], as_version=4)
     assert out.cells[0].outputs[0].text == "None 8 True 0 30\n"
     assert out.cells[1].outputs[0].data["text/plain"] == "42"
+
+
+def test_a_cell_that_ends_its_process_fails_the_notebook_not_papermill(tmp_path):
+    """From papermill's command line the cells run in a child process: os._exit(0) in a
+    cell is a dead kernel (a failed cell, exit code 1), not papermill ending with 0."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("print('before')"), new_code_cell("import os\nos._exit(0)"),
+                             new_code_cell("print('after')")])
+    nb.metadata = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
+    nbformat.write(nb, tmp_path / "exits.ipynb")
+    done = run(tmp_path / "exits.ipynb", tmp_path / "out.ipynb", "workbook")
+    assert done["exit"] == 1
+    assert [c["status"] for c in done["cells"]] == ["completed", "failed", "pending"]
+    assert done["cells"][1]["outputs"] == [("error", "DeadKernelError", "Kernel died")]

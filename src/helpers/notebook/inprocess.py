@@ -87,9 +87,9 @@ class _Publisher(DisplayPublisher):
             self.shell.displays.update(display_id, data, metadata or {})
             return
         output = nbformat.v4.new_output("display_data", data=data, metadata=metadata or {})
+        self.shell.outputs.append(output)
         if display_id is not None:
             self.shell.displays.register(display_id, output)
-        self.shell.outputs.append(output)
 
     def clear_output(self, wait=False):
         self.shell.outputs.clear(wait)

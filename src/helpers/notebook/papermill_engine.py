@@ -58,10 +58,12 @@ class WorkbookEngine:
         from helpers.notebook.isolation import kernel_like_logging
 
         _refuse_other_kernels(nb_man.nb, kernel_name)
-        inprocess.reset()
         _install_short_errors()
         nb_man.nb.metadata["language_info"] = _language_info()
         start_cwd = os.getcwd()
+        if _from_papermill_command_line():
+            return cls._run_in_child(nb_man, execution_timeout, log_output, stdout_file, stderr_file)
+        inprocess.reset()
         try:
             # warning filters a notebook sets are undone when it ends (catch_warnings is
             # the public API, and it clears the C module's cached filter lookups)
@@ -72,6 +74,37 @@ class WorkbookEngine:
             # the next notebook resets the shell before it starts (one reset per notebook:
             # each runs a full garbage collection); the working directory is restored now
             os.chdir(start_cwd)
+        return nb_man.nb
+
+    @classmethod
+    def _run_in_child(cls, nb_man, execution_timeout, log_output, stdout_file, stderr_file):
+        """papermill's command line: the cells in a child process (`helpers.notebook.child`),
+        so that a cell ending its process fails the notebook instead of ending papermill."""
+        from helpers.notebook.capture import CellOutputs
+        from helpers.notebook.child import ChildShell
+
+        child = ChildShell(execution_timeout)
+        sink = _Sink(nb_man, logging.getLogger("papermill"), log_output, stdout_file, stderr_file)
+        outputs = CellOutputs()
+        sink.collect = outputs.collected
+        try:
+            for index, cell in enumerate(nb_man.nb.cells):
+                nb_man.cell_start(cell, index)
+                if cell.cell_type != "code" or not cell.source.strip():
+                    nb_man.cell_complete(cell, index)
+                    continue
+                sink.cell = cell
+                outputs.start(sink)
+                count, failed = child.run_cell(cell.source, outputs)
+                cell.execution_count = count
+                cell.outputs = outputs.collected()
+                if failed:
+                    nb_man.cell_exception(cell, index)
+                    nb_man.cell_complete(cell, index)
+                    break
+                nb_man.cell_complete(cell, index)
+        finally:
+            child.close()
         return nb_man.nb
 
     @classmethod
@@ -138,6 +171,7 @@ class _Sink:
         self.nb_man, self.logger, self.log_output = nb_man, logger, log_output
         self.files = {"stdout": stdout_file, "stderr": stderr_file}
         self.cell = None
+        self.collect = None  # the running cell's outputs so far (default: the shell's)
 
     def __call__(self, output) -> None:
         if isinstance(output, tuple):  # ("stream", name, text): a write to a stream
@@ -162,8 +196,19 @@ class _Sink:
         # the clock first: joining the outputs on every write would cost the square of them
         if self.cell is None or not every or (self.nb_man.now() - self.nb_man.last_save_time).total_seconds() < every:
             return
-        self.cell.outputs = inprocess.shell().outputs.collected()
+        self.cell.outputs = self.collect() if self.collect else inprocess.shell().outputs.collected()
         self.nb_man.autosave_cell()
+
+
+def _from_papermill_command_line() -> bool:
+    """Whether this process is papermill's command line (`papermill` or `python -m
+    papermill`), where a dying notebook must not end the process."""
+    from pathlib import Path
+
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if argv0 is None or "papermill.cli" not in sys.modules:
+        return False
+    return argv0.name == "papermill" or (argv0.name == "__main__.py" and argv0.parent.name == "papermill")
 
 
 def _language_info() -> dict:
