@@ -82,7 +82,7 @@ def test_a_long_cell_is_saved_and_logged_while_it_runs(tmp_path):
     def read_log() -> None:
         for line in proc.stderr:
             if line.strip() == "first":  # papermill logs the cell's line: was the cell still running?
-                logged_while_running.append(_running(out))
+                logged_while_running.append(_status(out) == "running")
 
     reader = threading.Thread(target=read_log)
     reader.start()
@@ -96,13 +96,25 @@ def test_a_long_cell_is_saved_and_logged_while_it_runs(tmp_path):
     assert logged_while_running == [True], "the first line was logged only when the cell ended"
 
 
+def _saved_cell(out: Path) -> dict | None:
+    """The saved notebook's cell, read again while papermill is half-way through a save."""
+    for _ in range(50):
+        try:
+            return json.loads(out.read_text(encoding="utf-8"))["cells"][0]
+        except (OSError, ValueError, IndexError):
+            time.sleep(0.02)
+    return None
+
+
+def _status(out: Path) -> str | None:
+    cell = _saved_cell(out)
+    return None if cell is None else cell["metadata"].get("papermill", {}).get("status")
+
+
 def _running(out: Path, containing: str | None = None) -> bool:
     """Whether the saved notebook shows its cell running (with `containing` in its outputs)."""
-    try:
-        cell = json.loads(out.read_text(encoding="utf-8"))["cells"][0]
-    except (OSError, ValueError, IndexError):
-        return False
-    if cell["metadata"].get("papermill", {}).get("status") != "running":
+    cell = _saved_cell(out) if out.exists() else None
+    if cell is None or cell["metadata"].get("papermill", {}).get("status") != "running":
         return False
     return containing is None or any(containing in "".join(o.get("text", "")) for o in cell["outputs"])
 
