@@ -2,8 +2,8 @@
 helpers against another checkout's, taking turns round by round so that the machine's
 drift affects both alike; medians of wall and CPU seconds.
 
-    git worktree add /tmp/before <commit>
-    python bench/compare_checkouts.py /tmp/before --rounds 5 --label "before → after"
+    git worktree add ../before <commit>
+    python bench/compare_checkouts.py ../before --rounds 5 --label "before → after"
 
 Both run on this checkout's snapshots, plan and notebooks (WORKBOOK_ROOT); only the
 `helpers` code differs. Results are appended to bench/compare_checkouts.json.
