@@ -43,36 +43,24 @@ SNAPSHOT = "sample-2023-09-30"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _tree_rss(root: int) -> int:
-    """Sum of resident memory (bytes) of a process and all its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-        except (OSError, IndexError, ValueError):
-            continue
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
+def _tree_rss(pids: list[int]) -> int:
+    """Sum of resident memory (bytes) of these processes."""
+    total = 0
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/statm", encoding="utf-8") as fh:
                 total += int(fh.read().split()[1]) * PAGE
         except (OSError, IndexError, ValueError):
             pass
-        stack.extend(children.get(pid, []))
     return total
 
 
-def _tree_pss(root: int) -> int:
+def _tree_pss(pids: list[int]) -> int:
     """Proportional set size (bytes) of a process tree: each shared page divided among
     the processes that share it. Workers forked from the fork server share its libraries,
     which a sum of resident memory counts once per process."""
     total = 0
-    for pid in _tree(root):
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
                 total += next(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
@@ -82,6 +70,7 @@ def _tree_pss(root: int) -> int:
 
 
 def _tree(root: int) -> list[int]:
+    """A process and all its descendants."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -131,8 +120,9 @@ def measure(command: list[str] | str, cwd: Path, shell: bool = False) -> dict:
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
-            pss[0] = max(pss[0], _tree_pss(proc.pid))
+            pids = _tree(proc.pid)  # one walk of /proc for both figures
+            peak[0] = max(peak[0], _tree_rss(pids))
+            pss[0] = max(pss[0], _tree_pss(pids))
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)

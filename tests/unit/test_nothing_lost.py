@@ -4,6 +4,7 @@ messages of expected mistakes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -54,7 +55,7 @@ def test_publishing_replaces_only_what_the_workbook_published(tmp_path):
     mine = out / "not-a-report"
     mine.mkdir(parents=True)
     (mine / "notes.txt").write_text("分析メモ", encoding="utf-8")
-    staging = staging_dir(out, "not-a-report", __import__("datetime").datetime(2026, 1, 1))
+    staging = staging_dir(out, "not-a-report", dt.datetime(2026, 1, 1))
     (staging / "index.html").write_text("<p>新</p>", encoding="utf-8")
     with pytest.raises(WorkbookError, match="置き換えません"):
         publish(staging, out, "not-a-report")
@@ -65,7 +66,7 @@ def test_publishing_replaces_only_what_the_workbook_published(tmp_path):
     (legacy / "run.json").write_text(json.dumps({"snapshot": {}, "parameters": {}, "notebooks": [],
                                                  "exit_code": 0}), encoding="utf-8")
     check_publish_target(legacy)
-    staging = staging_dir(out, "old-report", __import__("datetime").datetime(2026, 1, 2))
+    staging = staging_dir(out, "old-report", dt.datetime(2026, 1, 2))
     (staging / "index.html").write_text("<p>新</p>", encoding="utf-8")
     link = publish(staging, out, "old-report")
     assert link.is_symlink() and (link / "index.html").read_text(encoding="utf-8") == "<p>新</p>"

@@ -146,7 +146,7 @@ def _rule_text(check: str, column: str, table: TableSchema) -> str:
             return "期間は月末日を YYYY-MM-DD で書くこと（例: 2023-09-30）"
         return f"{label}に使えない文字があります（英数字・-・_ のみ）"
     if check.startswith("str_length"):
-        low, _, high = check[len("str_length("):-1].partition(",")
+        high = check[len("str_length("):-1].partition(",")[2]
         if high.strip() not in ("", "None"):
             return f"{label}が長すぎます（上限 {int(high)} 文字）"
         return f"{label}が空です"

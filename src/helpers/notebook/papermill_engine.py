@@ -60,16 +60,29 @@ class WorkbookEngine:
         _refuse_other_kernels(nb_man.nb, kernel_name)
         _install_short_errors()
         nb_man.nb.metadata["language_info"] = _language_info()
-        start_cwd = os.getcwd()
         if _from_papermill_command_line():
             return cls._run_in_child(nb_man, execution_timeout, log_output, stdout_file, stderr_file)
         inprocess.reset()
+        start_cwd = os.getcwd()
         try:
             # warning filters a notebook sets are undone when it ends (catch_warnings is
             # the public API, and it clears the C module's cached filter lookups)
             with warnings.catch_warnings(), kernel_like_logging() as logger:
-                sink = _Sink(nb_man, logger, log_output, stdout_file, stderr_file)
-                cls._run_cells(nb_man, execution_timeout, profile, sink)
+                sink = _Sink(nb_man, logger, log_output, stdout_file, stderr_file,
+                             collect=inprocess.shell().outputs.collected)
+
+                def run_here(index: int, cell) -> tuple[int, list, bool]:
+                    count = inprocess.shell().execution_count
+                    if profile is not None:
+                        _reset_peak_memory()
+                    clock = time.perf_counter()
+                    outputs, failed = inprocess.run_cell(cell.source, timeout=execution_timeout, on_output=sink)
+                    if profile is not None:
+                        profile.append({"cell": index, "seconds": round(time.perf_counter() - clock, 4),
+                                        "peak_mib": _peak_memory_mib()})
+                    return count, outputs, failed
+
+                _run_cells(nb_man, sink, run_here)
         finally:
             # the next notebook resets the shell before it starts (one reset per notebook:
             # each runs a full garbage collection); the working directory is restored now
@@ -83,55 +96,21 @@ class WorkbookEngine:
         from helpers.notebook.capture import CellOutputs
         from helpers.notebook.child import ChildShell
 
-        child = ChildShell(execution_timeout)
-        sink = _Sink(nb_man, logging.getLogger("papermill"), log_output, stdout_file, stderr_file)
         outputs = CellOutputs()
-        sink.collect = outputs.collected
+        sink = _Sink(nb_man, logging.getLogger("papermill"), log_output, stdout_file, stderr_file,
+                     collect=outputs.collected)
+
+        def run_in_child(index: int, cell) -> tuple[int | None, list, bool]:
+            outputs.start(sink)
+            count, failed = child.run_cell(cell.source, outputs)
+            return count, outputs.collected(), failed
+
+        child = ChildShell(execution_timeout)
         try:
-            for index, cell in enumerate(nb_man.nb.cells):
-                nb_man.cell_start(cell, index)
-                if cell.cell_type != "code" or not cell.source.strip():
-                    nb_man.cell_complete(cell, index)
-                    continue
-                sink.cell = cell
-                outputs.start(sink)
-                count, failed = child.run_cell(cell.source, outputs)
-                cell.execution_count = count
-                cell.outputs = outputs.collected()
-                if failed:
-                    nb_man.cell_exception(cell, index)
-                    nb_man.cell_complete(cell, index)
-                    break
-                nb_man.cell_complete(cell, index)
+            _run_cells(nb_man, sink, run_in_child)
         finally:
             child.close()
         return nb_man.nb
-
-    @classmethod
-    def _run_cells(cls, nb_man, execution_timeout, profile, sink: _Sink) -> None:
-        """Every code cell in turn, stopping at the first failure."""
-        from helpers.notebook import inprocess
-
-        for index, cell in enumerate(nb_man.nb.cells):
-            nb_man.cell_start(cell, index)
-            if cell.cell_type != "code" or not cell.source.strip():
-                nb_man.cell_complete(cell, index)
-                continue
-            cell.execution_count = inprocess.shell().execution_count
-            if profile is not None:
-                _reset_peak_memory()
-            clock = time.perf_counter()
-            sink.cell = cell
-            outputs, failed = inprocess.run_cell(cell.source, timeout=execution_timeout, on_output=sink)
-            if profile is not None:
-                profile.append({"cell": index, "seconds": round(time.perf_counter() - clock, 4),
-                                "peak_mib": _peak_memory_mib()})
-            cell.outputs = outputs
-            if failed:
-                nb_man.cell_exception(cell, index)
-                nb_man.cell_complete(cell, index)
-                return
-            nb_man.cell_complete(cell, index)
 
     @classmethod
     def nb_kernel_name(cls, nb, name=None):
@@ -161,17 +140,35 @@ def ensure_registered() -> None:
         papermill_engines.register(ENGINE_NAME, WorkbookEngine)
 
 
+def _run_cells(nb_man, sink: _Sink, run_one) -> None:
+    """Every code cell in turn through papermill's bookkeeping, stopping at the first
+    failure; `run_one(index, cell)` runs one cell and returns its execution count, its
+    outputs and whether it failed."""
+    for index, cell in enumerate(nb_man.nb.cells):
+        nb_man.cell_start(cell, index)
+        if cell.cell_type != "code" or not cell.source.strip():
+            nb_man.cell_complete(cell, index)
+            continue
+        sink.cell = cell
+        cell.execution_count, cell.outputs, failed = run_one(index, cell)
+        if failed:
+            nb_man.cell_exception(cell, index)
+            nb_man.cell_complete(cell, index)
+            return
+        nb_man.cell_complete(cell, index)
+
+
 class _Sink:
     """What papermill's own client does with each output as it arrives
     (`log_output_message`, `autosave_cell`): logged with `--log-output`, copied to
     `--stdout-file`/`--stderr-file`, and the notebook saved every `autosave_cell_every`
     seconds while a long cell runs."""
 
-    def __init__(self, nb_man, logger, log_output: bool, stdout_file, stderr_file):
+    def __init__(self, nb_man, logger, log_output: bool, stdout_file, stderr_file, collect):
         self.nb_man, self.logger, self.log_output = nb_man, logger, log_output
         self.files = {"stdout": stdout_file, "stderr": stderr_file}
+        self.collect = collect  # the running cell's outputs so far
         self.cell = None
-        self.collect = None  # the running cell's outputs so far (default: the shell's)
 
     def __call__(self, output) -> None:
         if isinstance(output, tuple):  # ("stream", name, text): a write to a stream
@@ -190,13 +187,11 @@ class _Sink:
         self.logger.log(level, text)
 
     def _autosave(self) -> None:
-        from helpers.notebook import inprocess
-
         every = self.nb_man.autosave_cell_every
         # the clock first: joining the outputs on every write would cost the square of them
         if self.cell is None or not every or (self.nb_man.now() - self.nb_man.last_save_time).total_seconds() < every:
             return
-        self.cell.outputs = self.collect() if self.collect else inprocess.shell().outputs.collected()
+        self.cell.outputs = self.collect()
         self.nb_man.autosave_cell()
 
 
