@@ -18,7 +18,9 @@ from helpers.core.errors import WorkbookError
 from helpers.data.contract import LEVEL_LABELS, LEVELS, NATIONAL_CODE
 from helpers.data.plan import DEFAULT_PLAN
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "KPI_CLI_COLUMNS"]
+
+KPI_CLI_COLUMNS = ("ID", "指標", "実績", "前年同期", "前年同期比", "目標", "判定", "年度末見込み（幅）")
 
 
 def _sections():
@@ -82,33 +84,22 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     section = sections.require(args.section, with_scorecard=False) if args.section else None
     ref = args.snapshot or newest_snapshot(sys.stderr)  # the same default as `workbook run`
     args.area = check_scope(ref, args.area)
-    from helpers.data.plan import load_plan
-    from helpers.data.snapshot import load_snapshot
-    from helpers.engine.kpi import KpiEngine
-    from helpers.report.formatting import format_change, format_target, format_value
+    from helpers.report.section import open_section
 
-    snapshot = load_snapshot(ref)
-    plan = load_plan(args.plan)
-    area = snapshot.area(args.area)
-    engine = KpiEngine(snapshot, plan)
-    fiscal_year = args.fiscal_year or snapshot.fiscal_year
-    sample = "【合成サンプルデータ】" if snapshot.is_sample else ""
-    print(f"{sample}{plan.title} KPI 一覧: {area['name_ja']}（{area['area_code']}）、"
-          f"{fiscal_year_label(fiscal_year)}、{month_end_label(snapshot.as_of)}現在")
-    header = ("ID", "指標", "実績", "前年同期比", "目標", "判定", "年度末見込み（幅）")
-    rows = [header]
-    kpis = [k for k in plan.kpis if section is None or k.section in section.kpi_sections]
-    for r in (engine.evaluate(k, area["area_code"], fiscal_year) for k in kpis):
-        projection = ""
-        if r.projection:
-            p = r.projection
-            projection = (f"{format_value(r.kpi, p.central)}（{format_value(r.kpi, p.low)}～"
-                          f"{format_value(r.kpi, p.high)}）")
-        rows.append((r.kpi.id, r.kpi.name_ja, format_value(r.kpi, r.value),
-                     format_change(r.kpi, r.change), format_target(r.kpi, r.target),
-                     r.status or "—", projection))
+    # the page's own model: the same views, in the same words, as the section's page
+    report = open_section(section.slug if section else sections.SCORECARD, snapshot=str(ref), plan_file=args.plan,
+                          scope=args.area, fiscal_year=args.fiscal_year, year_name="--fiscal-year")
+    sample = "【合成サンプルデータ】" if report.snapshot.is_sample else ""
+    print(f"{sample}{report.plan.title} KPI 一覧: {report.scope_name}（{report.scope}）、"
+          f"{fiscal_year_label(report.fiscal_year)}、{report.period_label}現在")
+    rows = [KPI_CLI_COLUMNS]
+    for v in report.views:
+        rows.append((v.id, v.name, v.value_text, v.prior_text, v.change_text, v.target_shown, v.status_text,
+                     v.projection.text if v.projection else "—"))
     for row in rows:
         print(" | ".join(row))
+    for note in report.notes():
+        print(f"  {note}")
     return 0
 
 

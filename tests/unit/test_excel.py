@@ -46,15 +46,42 @@ def test_scorecard_sheet_in_the_report_layout(book):
     engine = KpiEngine(load_snapshot("sample-2023-09-30"), load_plan())
     rows = _rows(ws)
     assert len(rows) == 31
+    # a rate is stored as the percent number the page shows, its difference in points
     np04 = engine.evaluate("NP04")
     cell = rows["NP04"]["実績"]
-    assert cell.data_type == "n" and cell.value == pytest.approx(np04.value / 100) and cell.number_format == "0.0%"
+    assert cell.data_type == "n" and cell.value == pytest.approx(np04.value) and cell.number_format == '#,##0.0"%"'
+    assert rows["NP04"]["単位"].value == "%"
     assert rows["NP04"]["差"].value == pytest.approx(np04.change) and "ポイント" in rows["NP04"]["差"].number_format
-    assert rows["NP01"]["実績"].value == engine.evaluate("NP01").value and rows["NP01"]["実績"].number_format == "#,##0"
-    assert rows["RC02"]["実績"].number_format == "0.00%"
+    # counts from 10万 up in 万 (as the page writes 862.9万人), amounts in 億円
+    np01 = engine.evaluate("NP01").value
+    assert rows["NP01"]["単位"].value == ("万人" if np01 >= 100_000 else "人")
+    ep09 = engine.evaluate("EP09").value
+    assert rows["EP09"]["単位"].value == "億円" and rows["EP09"]["実績"].value == pytest.approx(ep09 / 1e8)
+    assert rows["RC02"]["実績"].number_format == '#,##0.00"%"'
+    assert rows["NP07"]["差"].number_format.startswith('+#,##0.0"ポイント"')
+    assert rows["CB02"]["実績"].number_format == '#,##0.0"分"'
     status = rows["NP07"]["判定"]
     assert status.value == "要注意" and status.fill.fgColor.rgb.endswith("FFF3CD")
     assert rows["NP07"]["目標"].value == "前年同期（12.5ポイント）を下回る"
+
+
+def test_a_formula_over_the_sheet_gives_the_difference(book):
+    """実績 − 前年同期 equals 差 for every KPI with both figures, on every sheet."""
+    checked = 0
+    for ws in book.worksheets:
+        for kpi_id, row in _rows(ws).items():
+            value, prior, change = (row[c].value for c in ("実績", "前年同期", "差"))
+            if all(isinstance(v, (int, float)) for v in (value, prior, change)):
+                assert value - prior == pytest.approx(change, abs=1e-9), (ws.title, kpi_id)
+                checked += 1
+    assert checked >= 31
+
+
+def test_the_notes_follow_the_table(book):
+    ws = book["スコアカード"]
+    texts = [c.value for c in ws["A"] if isinstance(c.value, str)]
+    assert "注記" in texts
+    assert any(t.startswith("差は四捨五入前の値による") for t in texts)
 
 
 def test_every_sheet_states_its_date_and_source(book):
@@ -72,7 +99,7 @@ def test_no_number_is_written_as_text(book):
         for row in _rows(ws).values():
             for name in ("実績", "前年同期", "差", "年度末見込み"):
                 value = row[name].value
-                assert value is None or value == "全国値のみ" or isinstance(value, (int, float)), (ws.title, name)
+                assert value in ("—", "全国値のみ") or isinstance(value, (int, float)), (ws.title, name)
                 if isinstance(value, float):
                     assert not math.isnan(value)
 

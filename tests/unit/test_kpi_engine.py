@@ -170,14 +170,16 @@ def test_unknown_area_names_close_matches(engine):
 
 
 def test_narrative_sentence_from_hand_computed_values(engine):
+    from helpers.report.model import build_kpi_model
     from helpers.report.narrative import kpi_sentence, section_narrative
 
-    result = engine.evaluate("NP04", area="01001", fiscal_year=2023, period=SEPT)
+    assert engine.snapshot.as_of == SEPT  # the model reports at the snapshot's 基準日
+    model = build_kpi_model(engine, "01001", 2023, [engine.plan.kpi("NP04"), engine.plan.kpi("CB01")])
+    result, miss = model.views
     assert kpi_sentence(result) == (
         "<strong>現年度納付率</strong>は70.0%（令和5年4月～8月分（9月末現在））であり、"
         "前年同期（60.0%）を10.0ポイント上回った。年度末の見込みは85.8%（85.0%～86.7%）であり、"
         "目標（前年度実績（75.0%）を上回る）の達成が見込まれる。")
-    miss = engine.evaluate("CB01", area="01001", fiscal_year=2023, period=SEPT)
     assert "前年同期（85.0%）を5.0ポイント下回った" in kpi_sentence(miss)
     assert "見込みの上限でも目標（90%以上）に届かない。重点的な取組を要する。" in kpi_sentence(miss)
     text = section_narrative([result, miss], section_name="テスト", scope_name="北海道第1事務所",

@@ -192,5 +192,7 @@ def test_a_section_without_kpis_still_has_its_table_and_record():
                      scope="00", fiscal_year=2023)
     empty = r.kpi_frame([])
     assert list(empty.columns[:3]) == ["ID", "指標", "実績"] and empty.empty
-    r._results = []  # as a section with no KPIs has
+    from helpers.report.model import build_kpi_model
+
+    r._model = build_kpi_model(r.engine, "00", 2023, [])  # as a section with no KPIs has
     assert r.record()["kpis"] == {} and r.kpi_table().frame.empty

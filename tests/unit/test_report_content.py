@@ -91,7 +91,7 @@ def test_in_year_prior_year_targets_are_against_the_same_period():
     np07 = frame_row(r, "NP07")
     assert np07["目標"] == "前年同期（12.5ポイント）を下回る"
     assert np07["判定"] == "要注意"  # 12.9 is not below 12.5
-    panel = r.kpi_panel(r.plan.kpi("NP07"))
+    panel = r.kpi_panel(r.view("NP07"))
     assert panel["target_at_year_end"] and panel["target"] == pytest.approx(r.result("NP07").target)
     # every prior-year KPI without a projection reads 前年同期 in the year
     for result in report("scorecard").results:
@@ -141,7 +141,7 @@ def test_counts_keep_one_unit_within_a_sentence():
     assert row["実績"] == f"{this / 10_000:.1f}万人" and row["前年同期比"].endswith(change)
     from helpers.report.narrative import kpi_sentence
 
-    assert f"前年同期（{last / 10_000:.1f}万人）から{change}減少した" in kpi_sentence(np01)
+    assert f"前年同期（{last / 10_000:.1f}万人）から{change}減少した" in kpi_sentence(r.view("NP01"))
     assert format_count(17_260_000, "件") == "約1,726万件"
     assert frame_row(report("benefits_consultation"), "CB02")["目標"].startswith("30分未満")
 
@@ -160,13 +160,17 @@ def test_assumed_definitions_and_projection_method_are_footnoted():
     assert any("健康保険料の収納率の定義は公表されていない" in n for n in ep.notes())
 
 
-def test_a_capped_projection_says_so():
+def test_a_capped_projection_says_so(monkeypatch):
+    from helpers.report.model import build_kpi_model
+
     r = report("records")
-    capped = r.result("RC02")
-    capped = type(capped)(**{**capped.__dict__, "projection": Projection(100.0, 99.9, 100.0, (2021, 2022),
-                                                                         dt.date(2024, 3, 31), capped=True)})
-    assert any(n.startswith("＊ 率は100%を超えないため") and "RC02" in n for n in r.notes([capped]))
-    assert r.kpi_frame([capped]).iloc[0]["年度末見込み（幅）"].endswith("＊")
+    real = r.result("RC02")
+    capped = type(real)(**{**real.__dict__, "projection": Projection(100.0, 99.9, 100.0, (2021, 2022),
+                                                                     dt.date(2024, 3, 31), capped=True)})
+    monkeypatch.setattr(r.engine, "evaluate", lambda *a, **k: capped)
+    model = build_kpi_model(r.engine, "00", 2023, [r.plan.kpi("RC02")])
+    assert any(n.startswith("＊ 率は100%を超えないため") and "RC02" in n for n in model.notes)
+    assert r.kpi_frame(list(model.views)).iloc[0]["年度末見込み（幅）"] == "100.00%（99.90%～100.00%）＊"
 
 
 # --- 9: scope --------------------------------------------------------------------

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from helpers.batch.jobs import JobResult
     from helpers.batch.options import Run
 
-__all__ = ["snapshot_facts", "git_commit", "package_versions", "build_record", "print_slowest", "RECORDED_PACKAGES"]
+__all__ = ["snapshot_facts", "git_commit", "package_versions", "build_record", "kpis_by_area", "print_slowest",
+           "RECORDED_PACKAGES"]
 
 RECORDED_PACKAGES = ("jps-fy2023-plan-workbook", "pandas", "numpy", "pyarrow", "pandera", "matplotlib",
                      "seaborn", "matplotlib-fontja", "papermill", "nbclient", "nbconvert", "nbformat",
@@ -89,8 +90,19 @@ def build_record(run: Run, results: list[JobResult], started: dt.datetime, wall:
         "code": git_commit(),
         "packages": package_versions(),
         "notebooks": [_page_record(r) for r in results],
+        "kpis": kpis_by_area(results),
         "exit_code": 1 if failed else 0,
     }
+
+
+def kpis_by_area(results: list[JobResult]) -> dict:
+    """Every KPI of every area as the pages' report models gave it (value, texts,
+    status, applicability), the scorecard's first: the same view a page printed."""
+    out: dict[str, dict] = {}
+    for r in sorted(results, key=lambda r: r.job.notebook != "00_scorecard"):
+        for kpi_id, view in ((r.record or {}).get("kpis") or {}).items():
+            out.setdefault(r.job.area_code, {}).setdefault(kpi_id, view)
+    return out
 
 
 def _page_record(r: JobResult) -> dict:

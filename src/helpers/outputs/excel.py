@@ -1,11 +1,14 @@
 """The report as an Excel workbook, for analysts who pass results on in Excel.
 
-One sheet with the scorecard in the report's layout (指標, 目標, 実績, 前年同期, 差, 判定,
-年度末見込み, 計画の頁, 出所), then one sheet per section with its KPIs and its 計画事項.
-Numbers are numbers with number formats (0.0%, #,##0), never text; every sheet states
-the 基準日 and the snapshot's source; the header row is frozen, columns are fitted and
-status cells coloured as in the HTML. Text from data is always written as text: a
-name beginning with =, +, - or @ never becomes a formula.
+One sheet with the scorecard laid out from the report model (指標, 単位, 目標, 実績,
+前年同期, 差, 判定, 年度末見込み, 判定の対象, 計画の頁, 出所), then one sheet per section
+with its KPIs and its 計画事項. Numbers are numbers in the unit the page shows them in,
+stated in the 単位 column and by the number format (rates as percent numbers, their
+differences in ポイント, amounts in 億円, large counts in 万), so that 実績 − 前年同期
+gives 差; every sheet states the 基準日 and the snapshot's source, and carries the
+table's footnotes; the header row is frozen, columns are fitted and status cells
+coloured as in the HTML. Text from data is always written as text: a name beginning
+with =, +, - or @ never becomes a formula.
 """
 
 from __future__ import annotations
@@ -16,36 +19,29 @@ from pathlib import Path
 
 from helpers.core.era import month_end_label
 from helpers.core.statuses import excel_fill
-from helpers.data.contract import NATIONAL_CODE
-from helpers.report.formatting import judged_target
+from helpers.report.scale import DASH, DisplayScale
 from helpers.report.section import SectionReport
 from helpers.sections.registry import SCORECARD
 
 __all__ = ["write_report_workbook", "SCORECARD_COLUMNS"]
 
-SCORECARD_COLUMNS = ("区分", "ID", "指標", "目標", "実績", "前年同期", "差", "判定", "年度末見込み", "計画の頁", "出所")
+SCORECARD_COLUMNS = ("区分", "ID", "指標", "単位", "目標", "実績", "前年同期", "差", "判定", "年度末見込み", "判定の対象",
+                     "計画の頁", "出所")
 _HEADER_ROW = 4  # rows 1-2: title and 基準日/出所, row 3 blank
 
 
-def _number_format(kpi) -> tuple[str, float]:
-    """(Excel number format, factor to apply) for a KPI's values."""
-    digits = "0" * kpi.precision
-    if kpi.unit == "percent":
-        return (f"0.{digits}%" if digits else "0%"), 0.01
-    if kpi.unit in ("points", "minutes"):
-        return (f"0.{digits}" if digits else "0"), 1.0
-    return "#,##0", 1.0
+def _number_format(scale: DisplayScale) -> str:
+    """A value in its display unit, the unit written by the format ('77.6%', '862.9万人'):
+    the cell holds the number in that unit (77.6, 862.94), never a fraction."""
+    digits = "." + "0" * scale.digits if scale.digits else ""
+    return f'#,##0{digits}"{scale.unit}"'
 
 
-def _change_format(kpi) -> str:
-    """A difference with its sign; for rates in ポイント (a difference of rates is not a %)."""
-    digits = "." + "0" * kpi.precision if kpi.precision else ""
-    if kpi.unit in ("percent", "points"):
-        unit = '"ポイント"'
-        return f"+0{digits}{unit};-0{digits}{unit};0{digits}{unit}"
-    if kpi.unit == "minutes":
-        return f'+0{digits}"分";-0{digits}"分";0{digits}"分"'
-    return "+#,##0;-#,##0;0"
+def _change_format(scale: DisplayScale) -> str:
+    """A difference with its sign, in ポイント for rates (a difference of rates is not a %)."""
+    digits = "." + "0" * scale.change_digits if scale.change_digits else ""
+    unit = f'"{scale.change_unit}"'
+    return f"+#,##0{digits}{unit};-#,##0{digits}{unit};#,##0{digits}{unit}"
 
 
 def _width(text: str) -> int:
@@ -108,27 +104,36 @@ def _fit_widths(ws) -> None:
 
 
 def _kpi_rows(r: SectionReport, section_names: dict[str, str]) -> tuple[list[dict], list[dict]]:
+    """One row per view: numbers in the view's display unit, unrounded (the format
+    shows the table's precision), so that 実績 − 前年同期 gives 差 and a formula over
+    the sheet agrees with the page."""
     rows, formats = [], []
     source = f"{r.snapshot.id}（{r.snapshot.source}）"
-    for res in r.results:
-        kpi = res.kpi
-        fmt, factor = _number_format(kpi)
-        national_only = not res.has_value and kpi.national_only and r.scope != NATIONAL_CODE
-
-        def scaled(v, factor=factor):
-            return None if v is None or math.isnan(v) else v * factor
-
+    for v in r.views:
+        scale = v.scale
+        value = scale.scaled(v.value)
+        if value is None:
+            value = v.value_text  # 「—」 (the reason is in the notes) or 「全国値のみ」
         rows.append({
-            "区分": section_names.get(kpi.section, kpi.section), "ID": kpi.id, "指標": kpi.name_ja,
-            "目標": judged_target(res), "実績": "全国値のみ" if national_only else scaled(res.value),
-            "前年同期": scaled(res.prior_value),
-            "差": None if math.isnan(res.change) else (res.change if kpi.unit == "percent" else scaled(res.change)),
-            "判定": res.status or "—",
-            "年度末見込み": None if res.projection is None else scaled(res.projection.central),
-            "計画の頁": kpi.plan_page, "出所": source,
+            "区分": section_names.get(v.section, v.section), "ID": v.id, "指標": v.name, "単位": scale.unit,
+            "目標": v.target_shown, "実績": value,
+            "前年同期": DASH if v.prior is None else scale.scaled(v.prior),
+            "差": DASH if v.change is None else scale.scaled(v.change),
+            "判定": v.status_text,
+            "年度末見込み": DASH if v.projection is None else scale.scaled(v.projection.central),
+            "判定の対象": v.applicability_text, "計画の頁": v.plan_page, "出所": source,
         })
-        formats.append({"実績": fmt, "前年同期": fmt, "年度末見込み": fmt, "差": _change_format(kpi)})
+        formats.append({"実績": _number_format(scale), "前年同期": _number_format(scale),
+                        "年度末見込み": _number_format(scale), "差": _change_format(scale)})
     return rows, formats
+
+
+def _notes(ws, notes: list[str]) -> None:
+    """The KPI table's footnotes under it, one per row."""
+    start = ws.max_row + 2
+    _put(ws.cell(row=start, column=1), "注記")
+    for i, note in enumerate(notes, start=1):
+        _put(ws.cell(row=start + i, column=1), note)
 
 
 def write_report_workbook(path: Path, reports: list[SectionReport]) -> Path:
@@ -166,6 +171,8 @@ def write_report_workbook(path: Path, reports: list[SectionReport]) -> Path:
                 if excel_fill(p.status):
                     ws.cell(row=start + i, column=5).fill = PatternFill("solid", fgColor=excel_fill(p.status))
         _fit_widths(ws)
+        if r.notes():  # after fitting: a long note must not widen the first column
+            _notes(ws, r.notes())
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path

@@ -16,8 +16,8 @@ from helpers.data.quick_checks import dated_snapshots
 from helpers.data.register import load_register
 from helpers.data.snapshot import Snapshot, load_snapshot
 from helpers.engine.item_progress import ItemProgress, item_progress
-from helpers.engine.kpi import KpiEngine, KpiResult
-from helpers.report.formatting import format_change, format_value
+from helpers.engine.kpi import KpiEngine
+from helpers.report.model import ROUNDING_NOTE, KpiView, build_kpi_model
 
 __all__ = ["Comparison", "compare", "earlier_snapshot", "comparison_markdown", "comparison_text"]
 
@@ -29,8 +29,8 @@ class Comparison:
     before: Snapshot
     after: Snapshot
     scope_name: str
-    status_changes: tuple[tuple[KpiResult, KpiResult], ...]
-    moves: tuple[tuple[KpiResult, KpiResult], ...]
+    status_changes: tuple[tuple[KpiView, KpiView], ...]
+    moves: tuple[tuple[KpiView, KpiView], ...]
     newly_late: tuple[ItemProgress, ...]
 
 
@@ -40,16 +40,16 @@ def earlier_snapshot(snapshot: Snapshot) -> str | None:
     return earlier[-1] if earlier else None
 
 
-def _move(before: KpiResult, after: KpiResult) -> float:
+def _move(before: KpiView, after: KpiView) -> float:
     """How far a KPI moved, comparable across KPIs: ポイント for rates, the relative
     change (in %) for stocks. Counts summed over the year so far are left out: they
     grow through the year by construction."""
-    kpi = after.kpi
-    if math.isnan(before.value) or math.isnan(after.value):
+    kpi = after.result.kpi
+    if before.value is None or after.value is None:
         return math.nan
     if kpi.aggregation == "sum" and kpi.numerator and MEASURES[kpi.numerator].kind == "flow":
         return math.nan
-    if after.kpi.unit in ("percent", "points"):
+    if after.scale.change_unit == "ポイント":
         return abs(after.value - before.value)
     return math.nan if before.value == 0 else abs(100 * (after.value - before.value) / before.value)
 
@@ -78,9 +78,11 @@ def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top
         raise WorkbookError(f"比べるスナップショット {before.id} の基準日が {after.id} より後か同じです。")
     scope = after.area(scope)["area_code"]
     engines = before_engine, after_engine or KpiEngine(after, plan)
-    pairs = [(engines[0].evaluate(k, scope), engines[1].evaluate(k, scope)) for k in plan.kpis]
+    models = [build_kpi_model(e, scope, e.snapshot.fiscal_year, plan.kpis) for e in engines]
+    earlier = {v.id: v for v in models[0].views}
+    pairs = [(earlier[v.id], v) for v in models[1].views if v.id in earlier]
     changed = tuple((a, b) for a, b in pairs if a.status != b.status and b.status is not None)
-    moved = sorted(((a, b) for a, b in pairs if not math.isnan(_move(a, b))), key=lambda p: (-_move(*p), p[1].kpi.id))
+    moved = sorted(((a, b) for a, b in pairs if not math.isnan(_move(a, b))), key=lambda p: (-_move(*p), p[1].id))
     register = load_register()
     late_before = {p.item.id for p in item_progress(register, before.progress, before.as_of) if p.status == "遅延"}
     newly = tuple(p for p in item_progress(register, after.progress, after.as_of)
@@ -88,11 +90,10 @@ def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top
     return Comparison(before, after, str(after.area(scope)["name_ja"]), changed, tuple(moved[:top]), newly)
 
 
-def _move_text(a: KpiResult, b: KpiResult) -> str:
-    kpi = b.kpi
-    scale = max(abs(a.value), abs(b.value))
-    return (f"{format_value(kpi, a.value)} → {format_value(kpi, b.value)}"
-            f"（{format_change(kpi, b.value - a.value, scale_of=scale)}）")
+def _move_text(a: KpiView, b: KpiView) -> str:
+    """Both figures in the later view's unit, so that the line never mixes units."""
+    change = None if a.value is None or b.value is None else b.value - a.value
+    return f"{b.scale.text(a.value)} → {b.value_text}（{b.scale.change_text(change)}）"
 
 
 def _lines(c: Comparison, markdown: bool) -> list[str]:
@@ -103,12 +104,14 @@ def _lines(c: Comparison, markdown: bool) -> list[str]:
              f"{code(c.after.id)}）までの{esc(c.scope_name)}の変化である。", ""]
     if c.status_changes:
         lines += [bold("判定が変わった指標"), ""]
-        lines += [f"- {esc(b.kpi.name_ja)}: {a.status or '—'} → {b.status}（{_move_text(a, b)}）"
+        lines += [f"- {esc(b.name)}: {a.status_text} → {b.status_text}（{_move_text(a, b)}）"
                   for a, b in c.status_changes]
     else:
         lines.append("判定が変わった指標はない。")
     lines += ["", bold("動きの大きい指標") + "（率はポイント、残高の件数は増減率の大きい順。年度累計の件数は除く）", ""]
-    lines += [f"- {esc(b.kpi.name_ja)}: {_move_text(a, b)}" for a, b in c.moves]
+    lines += [f"- {esc(b.name)}: {_move_text(a, b)}" for a, b in c.moves]
+    if c.moves:
+        lines += ["", f"注: {ROUNDING_NOTE}"]
     lines.append("")
     if c.newly_late:
         lines += [bold("新たに遅延となった計画事項"), ""]

@@ -172,7 +172,7 @@ def year_lines(
     if target is not None and not math.isnan(target):
         if target_at_year_end and x_labels is not None:
             ax.plot([len(x_labels) - 1], [target], marker="_", markersize=18, markeredgewidth=2.5,
-                    linestyle="none", color=PALETTE["target"], label=f"年度末の目標（{_number(round(target, 2))}{unit}）")
+                    linestyle="none", color=PALETTE["target"], label=target_label or "年度末の目標")
         else:
             ax.axhline(target, color=PALETTE["target"], linestyle="--", linewidth=1.2,
                        label=target_label or "目標")
@@ -205,7 +205,8 @@ def kpi_panels(panels: list[dict], ncols: int = 2) -> Figure:
 
 def bar_ranking(values: pd.Series, *, title: str, unit: str, reference: float | None = None,
                 reference_label: str = "全国", highlight: Sequence[str] = ()) -> Figure:
-    """Horizontal bars sorted from high to low, with a reference line (e.g. 全国)."""
+    """Horizontal bars sorted from high to low, with a reference line (e.g. 全国),
+    labelled with the caller's text (the figure as the report model writes it)."""
     ordered = values.dropna().sort_values()
     height = max(3.0, 0.22 * len(ordered) + 1.0)
     fig, axes = new_figure(width=8.0, height=height)
@@ -216,7 +217,7 @@ def bar_ranking(values: pd.Series, *, title: str, unit: str, reference: float | 
     ax.set_yticklabels(ordered.index)
     if reference is not None and not math.isnan(reference):
         ax.axvline(reference, color=PALETTE["target"], linestyle="--", linewidth=1.2,
-                   label=f"{reference_label} {reference:.1f}")
+                   label=reference_label)
     low = float(np.nanmin(ordered.to_numpy())) if len(ordered) else 0.0
     left = max(0.0, math.floor(low / 5) * 5 - 5)
     ax.set_xlim(left=left)

@@ -15,7 +15,7 @@ from IPython.display import Markdown
 from helpers.core.era import fiscal_year_label, month_end_label, shift_months
 from helpers.core.escaping import md, md_code
 from helpers.core.paths import display_path
-from helpers.data.contract import LEVEL_LABELS, MEASURES, NATIONAL_CODE
+from helpers.data.contract import LEVEL_LABELS, MEASURES
 from helpers.data.plan import Kpi, Plan
 from helpers.data.register import Register, load_register
 from helpers.data.snapshot import Snapshot
@@ -23,12 +23,15 @@ from helpers.engine import breakdowns, loaded
 from helpers.engine.item_progress import ItemProgress, item_progress
 from helpers.engine.kpi import KpiEngine, KpiResult, meets_target
 from helpers.report import narrative, plots
-from helpers.report.formatting import format_change, format_target, format_value, judged_target
+from helpers.report.model import JUDGED, KpiModel, KpiView, build_kpi_model
+from helpers.report.scale import DASH
 from helpers.report.tables import Table, styled
 from helpers.sections import registry as sections
 from helpers.sections.registry import SCORECARD, SectionSpec
 
-__all__ = ["SectionReport", "open_section", "SCORECARD"]
+__all__ = ["SectionReport", "open_section", "SCORECARD", "KPI_COLUMNS"]
+
+KPI_COLUMNS = ("ID", "指標", "実績", "時点", "前年同期", "前年同期比", "目標", "判定", "年度末見込み（幅）", "計画")
 
 
 @dataclass
@@ -42,7 +45,7 @@ class SectionReport:
     scope: str
     fiscal_year: int
     plan_file: str
-    _results: list[KpiResult] | None = field(default=None, repr=False)
+    _model: KpiModel | None = field(default=None, repr=False)
 
     # --- facts -----------------------------------------------------------------------
     @property
@@ -78,25 +81,32 @@ class SectionReport:
         return [k for k in self.plan.kpis if k.section in self.spec.kpi_sections]
 
     @property
+    def model(self) -> KpiModel:
+        """The report model of the section's KPIs at this scope: built once, and the
+        only source of every figure and wording the page shows."""
+        if self._model is None:
+            self._model = build_kpi_model(self.engine, self.scope, self.fiscal_year, self._all_kpis())
+        return self._model
+
+    @property
+    def views(self) -> list[KpiView]:
+        """The section's KPIs that apply at the scope (judged, context or 全国値のみ)."""
+        return list(self.model.views)
+
+    def view(self, kpi_id: str) -> KpiView:
+        """One KPI's view."""
+        return self.model.view(kpi_id)
+
+    @property
     def kpis(self) -> list[Kpi]:
-        """The section's KPIs (all of them for the scorecard) that concern the scope: a
-        KPI about one area (沖縄県 for NP06 and NP07) only where the scope contains that
-        area or lies inside it."""
-        return [k for k in self._all_kpis() if not self._outside(k)]
+        """The section's KPIs that concern the scope: a KPI about one area (沖縄県 for
+        NP06 and NP07) only where the scope contains that area or lies inside it."""
+        return [v.result.kpi for v in self.model.views]
 
     @property
     def kpis_outside_scope(self) -> list[Kpi]:
         """The section's KPIs about an area the scope does not concern."""
-        return [k for k in self._all_kpis() if self._outside(k)]
-
-    def _fixed_areas(self, kpi: Kpi) -> set[str]:
-        if kpi.derived:
-            return set().union(*(self._fixed_areas(self.plan.kpi(kpi.derived[p]["kpi"])) | {kpi.derived[p]["area"]}
-                                 for p in ("minuend", "subtrahend"))) - {NATIONAL_CODE}
-        return {kpi.area} - {None, NATIONAL_CODE}
-
-    def _outside(self, kpi: Kpi) -> bool:
-        return any(not self.snapshot.overlaps(self.scope, code) for code in self._fixed_areas(kpi))
+        return list(self.model.excluded)
 
     @property
     def period(self) -> dt.date:
@@ -110,26 +120,20 @@ class SectionReport:
 
     @property
     def results(self) -> list[KpiResult]:
-        """Every KPI of the section evaluated for the scope, in catalogue order."""
-        if self._results is None:
-            self._results = [self.engine.evaluate(k, self.scope, self.fiscal_year) for k in self.kpis]
-        return self._results
+        """The engine's results behind the views, in catalogue order."""
+        return [v.result for v in self.model.views]
 
     def result(self, kpi_id: str) -> KpiResult:
-        """One KPI's result."""
-        return next(r for r in self.results if r.kpi.id == kpi_id)
+        """One KPI's engine result."""
+        return self.view(kpi_id).result
 
-    def engine_results_for(self, kpi_ids) -> list[KpiResult]:
-        """Results of any KPIs of the plan for this scope (those of other sections too),
+    def views_for(self, kpi_ids) -> list[KpiView]:
+        """Views of any KPIs of the plan at this scope (those of other sections too),
         leaving out the KPIs about an area outside the scope."""
-        mine = {r.kpi.id: r for r in self.results}
-        out = []
-        for kpi_id in kpi_ids:
-            kpi = self.plan.kpi(kpi_id)
-            if self._outside(kpi):
-                continue
-            out.append(mine.get(kpi_id) or self.engine.evaluate(kpi, self.scope, self.fiscal_year))
-        return out
+        mine = {v.id: v for v in self.model.views}
+        others = [self.plan.kpi(k) for k in kpi_ids if k not in mine]
+        theirs = {v.id: v for v in build_kpi_model(self.engine, self.scope, self.fiscal_year, others).views}
+        return [mine.get(k) or theirs[k] for k in kpi_ids if k in mine or k in theirs]
 
     @property
     def register(self) -> Register:
@@ -162,78 +166,28 @@ class SectionReport:
                           "いるが、年金事務所は架空であり、実際の事務所の実績ではない。"]
         return Markdown("\n".join(lines))
 
-    def kpi_frame(self, results: list[KpiResult] | None = None) -> pd.DataFrame:
-        """The KPI table as display text: value, 前年同期比, target as judged, status,
-        projection. A target or definition that is not published carries （注n）,
-        a projection held at 100% a ＊; `notes` gives the footnotes."""
-        rows = []
-        assumed = self._assumed(results)
-        for r in self.results if results is None else results:
-            kpi = r.kpi
-            projection = "—"
-            if r.projection:
-                p = r.projection
-                projection = (f"{format_value(kpi, p.central)}（{format_value(kpi, p.low)}～"
-                              f"{format_value(kpi, p.high)}）{'＊' if p.capped else ''}")
-            value = format_value(kpi, r.value)
-            status = r.status or "—"
-            if not r.has_value and kpi.national_only and self.scope != NATIONAL_CODE:
-                value, status = "全国値のみ", "—"
-            target = judged_target(r)
-            if kpi.id in assumed:
-                target += f"（注{assumed[kpi.id]}）"
-            rows.append({
-                "ID": kpi.id,
-                "指標": kpi.name_ja,
-                "実績": value,
-                "時点": narrative.period_phrase(r) if r.has_value else "—",
-                "前年同期": format_value(kpi, r.prior_value),
-                "前年同期比": format_change(kpi, r.change, scale_of=_larger(r.value, r.prior_value)),
-                "目標": target,
-                "判定": status,
-                "年度末見込み（幅）": projection,
-                "計画": kpi.plan_page,
-            })
+    def kpi_frame(self, views: list[KpiView] | None = None) -> pd.DataFrame:
+        """The KPI table as laid out from the model: value, 前年同期比, target as judged,
+        status, projection; a target or definition that is not published carries
+        （注n）, a projection held at 100% a ＊; `notes` gives the footnotes."""
+        rows = [{
+            "ID": v.id,
+            "指標": v.name,
+            "実績": v.value_text,
+            "時点": v.period_text,
+            "前年同期": v.prior_text,
+            "前年同期比": v.change_text,
+            "目標": v.target_shown,
+            "判定": v.status_text,
+            "年度末見込み（幅）": v.projection.text if v.projection else DASH,
+            "計画": v.plan_page,
+        } for v in (self.views if views is None else views)]
         # the columns even for a section without KPIs (a plan part tracked by items only)
-        return pd.DataFrame(rows, columns=["ID", "指標", "実績", "時点", "前年同期", "前年同期比", "目標", "判定",
-                                           "年度末見込み（幅）", "計画"])
+        return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
 
-    def _assumed(self, results: list[KpiResult] | None = None) -> dict[str, int]:
-        """KPI id -> footnote number, for the KPIs whose target or definition is assumed."""
-        chosen = self.results if results is None else results
-        ids = [r.kpi.id for r in chosen if r.kpi.assumption]
-        return {kpi_id: i + 1 for i, kpi_id in enumerate(ids)}
-
-    def notes(self, results: list[KpiResult] | None = None) -> list[str]:
-        """Footnotes of the KPI table: assumed definitions and targets, how in-year
-        judgements and year-end projections are made (from which fiscal years), capped
-        projections, and KPIs left out because they concern another area."""
-        results = self.results if results is None else results
-        out = []
-        assumed = self._assumed(results)
-        for r in results:
-            if r.kpi.id in assumed:
-                out.append(f"注{assumed[r.kpi.id]}　{r.kpi.id} {r.kpi.name_ja}: {r.kpi.assumption}")
-        in_year = [r.kpi.id for r in results if r.kpi.target_rule.endswith("prior_year") and not r.is_final
-                   and r.projection is None and r.has_value]
-        if in_year:
-            out.append(f"前年度実績と比べる目標のうち年度末見込みのない指標（{'、'.join(in_year)}）は、"
-                       "年度途中は前年同期と比べて判定し、年度末に前年度実績と比べる。")
-        projected = [r for r in results if r.projection is not None]
-        if projected:
-            years = sorted({y for r in projected for y in r.projection.years})
-            out.append("年度末見込み: 現在の値に、" + "・".join(fiscal_year_label(y) for y in years)
-                       + "の各年度の同じ月末から年度末までの伸びを加えたもの。中央は伸びの平均、"
-                       "幅は伸びの最小～最大による。判定は幅の下限が目標を満たせば達成見込み、"
-                       "上限のみが満たせば要注意、上限も満たさなければ未達見込みとする。")
-        capped = [r.kpi.id for r in projected if r.projection.capped]
-        if capped:
-            out.append(f"＊ 率は100%を超えないため、見込みを100%で頭打ちとした（{'、'.join(capped)}）。")
-        outside = self.kpis_outside_scope
-        if outside:
-            names = "、".join(f"{k.id} {k.name_ja}" for k in outside)
-            out.append(f"{names}は{self.scope_name}の範囲に含まれない地域の指標のため、この範囲では判定しない。")
-        return out
+    def notes(self) -> list[str]:
+        """Footnotes of the KPI table (from the model)."""
+        return list(self.model.notes)
 
     def kpi_table(self) -> Table:
         """The section's KPIs as a styled table, with its footnotes."""
@@ -243,63 +197,56 @@ class SectionReport:
                       nowrap=("年度末見込み（幅）", "計画"),
                       notes=self.notes())
 
-    def kpi_panel(self, kpi: Kpi, result: KpiResult | None = None) -> dict:
-        """One KPI's chart panel: this year against earlier years, target, projection.
+    def kpi_panel(self, view: KpiView) -> dict:
+        """One KPI's chart panel: this year against earlier years, target, projection,
+        in the view's display unit (万件 from 10万 up, 億円 for amounts).
 
         A target that applies to every month (予約率 90%以上) is a line across the
         months; a year-end target (前年度実績を上回る) is a mark at year end only, since
         in the year the KPI is judged against the same period of the prior year, which
-        is the prior year's line. Counts are drawn in the unit the table writes them
-        (万件 from 10万 up), amounts in 億円.
+        is the prior year's line. Legends carry the model's texts.
         """
-        result = result or self.result(kpi.id)
+        kpi = view.result.kpi
         area = kpi.area or self.scope
         lines, labels = breakdowns.year_lines_data(self.engine, kpi, area, self.fiscal_year)
-        target = result.target if kpi.target_rule != "track" else None
+        scale = view.scale
+        lines = {label: values / scale.divisor for label, values in lines.items()}
+        target = None if view.rule == "track" else scale.scaled(view.target)
         projection = None
-        if result.projection is not None:
-            p = result.projection
-            projection = (p.low, p.central, p.high)
-        unit = kpi.unit_label
-        target_label = f"目標: {format_target(kpi, result.target)}"
-        scale = 1.0
-        if kpi.unit == "yen":  # amounts read in 億円 on a chart
-            unit, scale = "億円", 1e8
-        elif not kpi.is_rate and kpi.unit not in ("points", "minutes"):
-            largest = max((float(v.abs().max()) for v in lines.values() if v.notna().any()), default=0.0)
-            if largest >= 100_000:
-                unit, scale = f"万{kpi.unit_label}", 1e4
-        if scale != 1.0:
-            lines = {label: values / scale for label, values in lines.items()}
-            target = None if target is None else target / scale
-            projection = None if projection is None else tuple(v / scale for v in projection)
+        if view.projection is not None:
+            p = view.projection
+            projection = (p.low / scale.divisor, p.central / scale.divisor, p.high / scale.divisor)
         return {
             "lines": lines,
-            "title": f"{kpi.id} {kpi.name_ja}",
-            "unit": unit,
+            "title": f"{view.id} {view.name}",
+            "unit": scale.unit,
             "target": target,
-            "target_label": target_label,
-            "target_at_year_end": kpi.target_rule.endswith("prior_year"),
+            # a year-end target is a mark at year end; the legend says so, with the model's figure
+            "target_label": (f"年度末の目標: {view.target_text}" if view.rule.endswith("prior_year")
+                             else f"目標: {view.target_text}"),
+            "target_at_year_end": view.rule.endswith("prior_year"),
             "projection": projection,
             "x_labels": labels,
         }
 
     def kpi_charts(self, kpi_ids: list[str] | None = None):
         """Small multiples, one panel per KPI (those with data in the scope)."""
-        wanted = [r for r in self.results if (kpi_ids is None or r.kpi.id in kpi_ids)]
-        panels = [self.kpi_panel(r.kpi, r) for r in wanted if r.has_value or r.kpi.derived]
+        wanted = [v for v in self.views if (kpi_ids is None or v.id in kpi_ids)]
+        panels = [self.kpi_panel(v) for v in wanted if v.has_value or v.result.kpi.derived]
         panels = [p for p in panels if p["lines"]]
         if not panels:
             return Markdown("この範囲には図示できる指標がない。")
         return plots.kpi_panels(panels, ncols=2 if len(panels) > 1 else 1)
 
-    def month_misses(self) -> list[tuple[KpiResult, list[tuple[dt.date, float]]]]:
+    def month_misses(self) -> list[tuple[KpiView, list[tuple[dt.date, float]]]]:
         """For the service levels kept month by month (予約率, 待ち時間, 応答率: a fixed
         target on a monthly flow), the months of this fiscal year that missed it."""
         out = []
-        for r in self.results:
-            kpi = r.kpi
-            if kpi.target_rule not in ("at_least", "below") or not kpi.numerator or not r.has_value:
+        for v in self.views:
+            r, kpi = v.result, v.result.kpi
+            if kpi.target_rule not in ("at_least", "below") or not kpi.numerator or not v.has_value:
+                continue
+            if v.applicability != JUDGED:
                 continue
             if MEASURES[kpi.numerator].kind != "flow":
                 continue
@@ -308,16 +255,15 @@ class SectionReport:
             missed = [(shift_months(start, int(k)), float(v)) for k, v in months.items()
                       if shift_months(start, int(k)) <= self.period
                       and not math.isnan(v) and meets_target(kpi, float(v), r.target) is False]
-            out.append((r, missed))
+            out.append((v, missed))
         return out
 
     def narrative(self) -> Markdown:
         """The section's 所見, from the results by fixed templates: the KPIs, and the
         section's 計画事項 (late ones named), first when the section says so."""
 
-        text = narrative.section_narrative(self.results, section_name=self.section_name,
+        text = narrative.section_narrative(self.views, section_name=self.section_name,
                                            scope_name=self.scope_name, period_label=self.period_label,
-                                           scope_is_national=self.scope == NATIONAL_CODE,
                                            misses=self.month_misses())
         item_lines = narrative.items_summary(self.items(), "この区分")
         if not item_lines:
@@ -344,29 +290,16 @@ class SectionReport:
         return Markdown("\n".join(lines))
 
     def record(self) -> dict:
-        """Machine-readable values of this run (for tests and the report index, which
-        shows each KPI's name, 実績, 目標 and 判定 as the KPI table writes them)."""
-        shown = self.kpi_frame().set_index("ID")
+        """Machine-readable values of this run (for tests, the report index and
+        `run.json`): every KPI's view as plain data, as the KPI table writes it."""
         return {
             "section": self.section_id,
             "snapshot": self.snapshot.id,
             "scope": self.scope,
             "fiscal_year": self.fiscal_year,
             "period": self.period.isoformat(),
-            "kpis": {
-                r.kpi.id: {
-                    "name": r.kpi.name_ja,
-                    "section": r.kpi.section,
-                    "value_text": str(shown.at[r.kpi.id, "実績"]),
-                    "target_text": judged_target(r),
-                    "period": r.period.isoformat(),  # a closed year's 納付率 is final at the end of April
-                    "value": None if math.isnan(r.value) else round(r.value, 6),
-                    "prior_value": None if math.isnan(r.prior_value) else round(r.prior_value, 6),
-                    "status": r.status,
-                    "projection": None if r.projection is None else
-                    [round(r.projection.low, 6), round(r.projection.central, 6), round(r.projection.high, 6)],
-                } for r in self.results
-            },
+            "kpis": self.model.record(),
+            "notes": self.notes(),
         }
 
     def show_record(self) -> None:
@@ -375,12 +308,6 @@ class SectionReport:
         from IPython.display import display
 
         display({"application/json": self.record(), "text/plain": "（機械可読の記録）"}, raw=True)
-
-
-def _larger(*values: float) -> float | None:
-    """The larger magnitude of the figures a difference is between (for its unit)."""
-    sizes = [abs(v) for v in values if not math.isnan(v)]
-    return max(sizes) if sizes else None
 
 
 def _scope_code(scope) -> str:
@@ -392,16 +319,17 @@ def _scope_code(scope) -> str:
 
 
 def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
-                 fiscal_year: int) -> SectionReport:
+                 fiscal_year: int | None, year_name: str = "パラメータ fiscal_year") -> SectionReport:
     """Check the notebook's parameters and open the section.
 
     Raises:
         WorkbookError: with a short Japanese message (and the valid choices) when the
-            snapshot, plan, scope or fiscal year is wrong.
+            snapshot, plan, scope or fiscal year is wrong. `fiscal_year` None is the
+            snapshot's own year; `year_name` names the parameter in the message.
     """
     snap, plan, engine = loaded.load(snapshot, plan_file)
     scope = _scope_code(scope)
     section_id = sections.require(section_id).slug
     snap.area(str(scope))  # raises with the nearest codes
-    year = snap.checked_fiscal_year(fiscal_year, "パラメータ fiscal_year")
+    year = snap.fiscal_year if fiscal_year is None else snap.checked_fiscal_year(fiscal_year, year_name)
     return SectionReport(section_id, snap, plan, engine, str(scope), year, plan_file)

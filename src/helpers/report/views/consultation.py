@@ -15,7 +15,6 @@ from helpers.engine import breakdowns
 from helpers.engine.breakdowns import areas_below, single_month
 from helpers.engine.kpi import meets_target
 from helpers.report import plots
-from helpers.report.formatting import format_target, format_value
 from helpers.report.section import SectionReport
 from helpers.report.tables import Table, styled
 
@@ -36,10 +35,11 @@ def service_levels(r: SectionReport):
         national = kpi.national_only
         area = NATIONAL_CODE if national else r.scope
         lines = breakdowns.monthly_single_lines(r.engine, kpi, area, r.fiscal_year)
-        target = kpi.target_value if kpi.target_rule in ("at_least", "below") else None
+        view = r.views_for([kpi_id])[0]
+        target = view.target if view.rule in ("at_least", "below") else None
         where = "、全国値" if national and r.scope != NATIONAL_CODE else ""
-        panels.append({"lines": lines, "title": f"{name}（月別{where}）", "unit": kpi.unit_label,
-                       "target": target, "target_label": f"目標 {format_target(kpi, target)}" if target else None,
+        panels.append({"lines": lines, "title": f"{name}（月別{where}）", "unit": view.scale.unit,
+                       "target": target, "target_label": f"目標 {view.target_text}" if target is not None else None,
                        "x_labels": labels, "x_title": "月"})
     return plots.kpi_panels(panels, ncols=2)
 
@@ -50,6 +50,7 @@ def breaches(r: SectionReport, top: int = 15) -> Table | Markdown:
     the call centre's, not an office's: it is never tabulated by 年金事務所."""
     offices = areas_below(r.engine, r.scope, "office")
     checks = [k for k in (r.plan.kpi("CB01"), r.plan.kpi("CB02")) if not k.national_only]
+    views = {v.id: v for v in r.views_for([k.id for k in checks])}
     rows = []
     last = min(r.period, month_end(r.fiscal_year + 1, 3))
     for code, name in zip(offices["area_code"], offices["name_ja"]):
@@ -64,9 +65,9 @@ def breaches(r: SectionReport, top: int = 15) -> Table | Markdown:
             if misses:
                 worst = max(misses) if kpi.direction == "lower" else min(misses)
                 rows.append({"年金事務所": name, "指標": kpi.name_ja,
-                             "目標": format_target(kpi, kpi.target_value),
+                             "目標": views[kpi.id].target_text,
                              "未達の月数": len(misses),
-                             "最も悪い月": f"{month_label(worst[1])}: {format_value(kpi, worst[0])}"})
+                             "最も悪い月": f"{month_label(worst[1])}: {views[kpi.id].scale.text(worst[0])}"})
     if not rows:
         return Markdown(f"{fiscal_year_label(r.fiscal_year)}は、{md(r.scope_name)}で予約率・待ち時間の目標を外れた"
                         "月のある年金事務所はない。")

@@ -47,10 +47,11 @@ def priority_table(r: SectionReport) -> Table | Markdown:
     frame, table = found
     covered, listed = frame["numerator"], frame["denominator"]
     table["適用率"] = [format_ratio(c, t) for c, t in zip(covered, listed)]
-    result = r.result("EP02")
+    view = r.view("EP02")
+    result = view.result
     total = {"地域": f"{r.scope_name}計", "対象事業所": f"{result.denominator:,.0f}",
              "適用済み": f"{result.numerator:,.0f}",
-             "未適用": f"{result.denominator - result.numerator:,.0f}", "適用率": f"{result.value:.1f}%"}
+             "未適用": f"{result.denominator - result.numerator:,.0f}", "適用率": view.value_text}
     table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
     return styled(table, uuid="ep-priority",
                   caption=f"5人以上の適用調査対象事業所の適用状況（{month_end_label(r.period)}現在、"

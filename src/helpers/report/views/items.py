@@ -25,8 +25,8 @@ ITEM_COLORS = chart_colors(ITEM_STATUSES)
 
 
 def _kpi_text(r: SectionReport, p: ItemProgress) -> str:
-    statuses = {x.kpi.id: x.status for x in r.engine_results_for(p.item.kpis)}
-    return "、".join(f"{k} {statuses.get(k) or '—'}" for k in p.item.kpis)
+    statuses = {v.id: v.status_text for v in r.views_for(p.item.kpis)}
+    return "、".join(f"{k} {statuses.get(k, '—')}" for k in p.item.kpis)
 
 
 def items_table(r: SectionReport, whole_plan: bool = False) -> Table | Markdown:

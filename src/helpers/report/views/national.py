@@ -11,7 +11,7 @@ from helpers.data.reference import change_on_previous, load_reference
 from helpers.engine import breakdowns
 from helpers.engine.breakdowns import child_level, kpi_by_area
 from helpers.report import plots
-from helpers.report.formatting import format_change, format_ratio, format_value
+from helpers.report.formatting import format_ratio
 from helpers.report.section import SectionReport
 from helpers.report.shared_figures import area_independent
 from helpers.report.suppression import count_cells
@@ -28,22 +28,23 @@ BIG_CITY_PREFECTURES = ("11", "12", "13", "14", "23", "27", "28")  # 大都市�
 
 def current_rate_build_up(r: SectionReport):
     """現年度納付率 month by month: this fiscal year against the earlier ones."""
-    panel = r.kpi_panel(r.plan.kpi("NP04"))
+    panel = r.kpi_panel(r.view("NP04"))
     panel["title"] = f"現年度納付率の推移（{r.scope_name}、各月末現在の累計）"
     return plots.year_lines(**panel)
 
 
 def current_rate_table(r: SectionReport) -> Table:
     """Month-end table in the release's wording: 「令和5年4月～8月分（9月末現在）」."""
-    kpi = r.plan.kpi("NP04")
+    view = r.view("NP04")
+    kpi, scale = view.result.kpi, view.scale
     rows = []
     period = shift_months(month_end(r.fiscal_year, 4), 1)
     while period <= min(r.period, month_end(r.fiscal_year + 1, 4)):
         this = r.engine.evaluate(kpi, r.scope, r.fiscal_year, period)
         rows.append({"対象（現在）": in_year_span_label(period),
-                     "納付率": format_value(kpi, this.value),
-                     "前年同期": format_value(kpi, this.prior_value),
-                     "前年同期比": format_change(kpi, this.change),
+                     "納付率": scale.text(this.value),
+                     "前年同期": scale.text(this.prior_value),
+                     "前年同期比": scale.change_text(this.change),
                      "納付月数（万月）": f"{this.numerator / 10_000:,.1f}",
                      "納付対象月数（万月）": f"{this.denominator / 10_000:,.1f}"})
         period = shift_months(period, 1)
@@ -130,10 +131,19 @@ def area_spread(r: SectionReport):
     kpi = r.plan.kpi("NP04")
     frame = kpi_by_area(r.engine, kpi, r.scope, level, r.fiscal_year, r.period)
     values = frame.set_index("name_ja")["value"]
+    if values.dropna().empty:
+        return Markdown(_no_rate_yet(r))
     highlight = [n for n in values.index if n.startswith("沖縄")]
     return plots.bar_ranking(
         values, title=f"現年度納付率（{in_year_span_label(r.period)}）の{r.scope_name}内の分布",
-        unit="%", reference=r.result("NP04").value, reference_label=r.scope_name, highlight=highlight)
+        unit="%", reference=r.view("NP04").value, reference_label=f"{r.scope_name} {r.view('NP04').value_text}",
+        highlight=highlight)
+
+
+def _no_rate_yet(r: SectionReport) -> str:
+    """Why a breakdown of 現年度納付率 is empty: the view's own reason."""
+    reason = r.view("NP04").missing_reason
+    return f"現年度納付率の内訳はまだない（{reason}）。" if reason else "現年度納付率の内訳を示すデータがない。"
 
 
 def _office_frame(r: SectionReport) -> pd.DataFrame:
@@ -148,7 +158,9 @@ def _office_frame(r: SectionReport) -> pd.DataFrame:
 
 def office_levels(r: SectionReport):
     """Offices by size (納付対象月数) and level (現年度納付率): which lag."""
-    frame = _office_frame(r)
+    frame = _office_frame(r).dropna(subset=["value"])
+    if frame.empty:
+        return Markdown(_no_rate_yet(r))
     if len(frame) < 2:
         return Markdown("この範囲には比べる年金事務所がない。")
     frame["size"] = frame["denominator"] / 10_000
@@ -163,13 +175,19 @@ def lagging_offices(r: SectionReport, count: int = 10) -> Table | Markdown:
     frame = _office_frame(r)
     if frame.empty:
         return Markdown("この範囲には年金事務所がない。")
+    frame = frame.dropna(subset=["value"])
+    if frame.empty:
+        return Markdown(_no_rate_yet(r))
+    if len(frame) < 2:
+        return Markdown("この範囲には比べる年金事務所がない。")
+    scale = r.view("NP04").scale
     low = frame.sort_values(["value", "area_code"]).head(count)
     table = pd.DataFrame({
         "年金事務所": low["name_ja"],
         "区分": low["group"],
         "納付対象月数（万月）": [f"{v / 10_000:,.1f}" for v in low["denominator"]],
-        "現年度納付率": [f"{v:.1f}%" for v in low["value"]],
-        "前年同期比": [f"{v - p:+.1f}ポイント" for v, p in zip(low["value"], low["prior"])],
+        "現年度納付率": [scale.text(v) for v in low["value"]],
+        "前年同期比": [scale.change_text(v - p) for v, p in zip(low["value"], low["prior"])],
     })
     return styled(table, uuid="np-lagging", caption=f"現年度納付率の低い年金事務所（{r.scope_name}、下位{len(low)}）",
                   right_align=("納付対象月数（万月）", "現年度納付率", "前年同期比"))
@@ -238,7 +256,7 @@ def ex_officio_table(r: SectionReport) -> Table | Markdown:
     table = pd.DataFrame({"地域": frames[0]["name_ja"]})
     for (_, label), frame in zip(ids, frames):
         table[f"{label}（人）"] = count_cells(frame["value"], frame["parent_code"], suppress=level == "office")
-    totals = {f"{label}（人）": f"{r.result(k).value:,.0f}" for k, label in ids}
+    totals = {f"{label}（人）": "—" if r.view(k).value is None else f"{r.view(k).value:,.0f}" for k, label in ids}
     table = pd.concat([table, pd.DataFrame([{"地域": f"{r.scope_name}計", **totals}])], ignore_index=True)
     note = "（x は1～2人のため秘匿。合計から逆算できないよう、同じ地域の別の1事務所も秘匿）" if level == "office" else ""
     return styled(table, uuid="np-ex-officio",

@@ -10,7 +10,6 @@ from helpers.core.era import month_end_label
 from helpers.data.reference import load_reference
 from helpers.engine import breakdowns
 from helpers.report import plots
-from helpers.report.formatting import format_target
 from helpers.report.section import SectionReport
 from helpers.report.shared_figures import area_independent
 from helpers.report.tables import Table, styled
@@ -47,7 +46,7 @@ def mynumber_trend(r: SectionReport):
     # The plan aims at complete linkage with no figure for the year: the line marks 100%,
     # worded as the plan words the aim, not as a target the year is judged against.
     ax.axhline(100.0, color=plots.PALETTE["target"], linestyle="--", linewidth=1.0,
-               label=f"計画: {format_target(kpi, kpi.target_value)}")
+               label=f"計画: {r.view('RC02').target_text}")
     plots.legend_right(ax)
     return fig
 

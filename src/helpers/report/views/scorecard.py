@@ -8,9 +8,9 @@ from urllib.parse import quote
 import pandas as pd
 from IPython.display import Markdown
 
+from helpers.core.era import fiscal_year_label
 from helpers.core.escaping import md
 from helpers.core.statuses import KPI_STATUSES, chart_colors
-from helpers.data.contract import NATIONAL_CODE
 from helpers.report import narrative, plots
 from helpers.report.section import SectionReport
 from helpers.report.tables import Table, styled
@@ -23,9 +23,9 @@ def scorecard_table(r: SectionReport) -> Table:
     """All KPIs with their section, value, 前年同期比, target, status and projection."""
     names = {s.id: s.name_ja for s in r.plan.sections}
     frame = r.kpi_frame()
-    frame.insert(0, "区分", [names[k.section] for k in r.kpis])
+    frame.insert(0, "区分", [names[v.section] for v in r.views])
     return styled(frame, uuid="scorecard-kpis",
-                  caption=f"令和5年度計画の全指標（{r.scope_name}、{r.period_label}現在）",
+                  caption=f"{fiscal_year_label(r.plan.fiscal_year)}計画の全指標（{r.scope_name}、{r.period_label}現在）",
                   status_column="判定", right_align=("実績", "前年同期", "前年同期比"),
                   nowrap=("年度末見込み（幅）", "計画"), notes=r.notes())
 
@@ -33,18 +33,18 @@ def scorecard_table(r: SectionReport) -> Table:
 def executive_summary(r: SectionReport) -> Markdown:
     """A short summary in Japanese: counts by status, by section, and what needs attention."""
     names = {s.id: s.name_ja for s in r.plan.sections}
-    return Markdown(narrative.executive_summary(r.results, section_names=names, scope_name=r.scope_name,
+    return Markdown(narrative.executive_summary(r.views, section_names=names, scope_name=r.scope_name,
                                                 period_label=r.period_label,
-                                                scope_is_national=r.scope == NATIONAL_CODE))
+                                                plan_label=f"{fiscal_year_label(r.plan.fiscal_year)}計画"))
 
 
 def status_chart(r: SectionReport):
     """Stacked bars: how many KPIs of each section have each status."""
     names = {s.id: s.name_ja for s in r.plan.sections}
     counts = pd.DataFrame(0, index=[names[s.id] for s in r.plan.sections], columns=list(KPI_STATUSES))
-    for result in r.results:
-        if result.status:
-            counts.loc[names[result.kpi.section], result.status] += 1
+    for section in r.plan.sections:
+        for status, n in narrative.status_counts([v for v in r.views if v.section == section.id]).items():
+            counts.loc[names[section.id], status] = n
     counts = counts[counts.sum(axis=1) > 0]
     return plots.stacked_counts(counts, chart_colors(KPI_STATUSES), title=f"区分別の判定（{r.scope_name}、{r.period_label}現在）",
                                 xlabel="指標数", height=3.6)
@@ -70,7 +70,7 @@ def section_links(r: SectionReport, suffix: str = ".ipynb") -> Markdown:
     for spec in SECTIONS:
         if spec.slug == SCORECARD:
             continue
-        results = [x for x in r.results if x.kpi.section in spec.kpi_sections]
-        statuses = "、".join(f"{md(x.kpi.name_ja)} {x.status}" for x in results if x.status and x.status != "参考")
+        views = [v for v in r.views if v.section in spec.kpi_sections]
+        statuses = "、".join(f"{md(v.name)} {v.status}" for v in views if v.is_judged)
         lines.append(f"- [{md(spec.title)}](<{quote(spec.notebook + suffix)}>)" + (f"　{statuses}" if statuses else ""))
     return Markdown("\n".join(lines))
