@@ -22,7 +22,7 @@ def test_batch_notebooks_equal_single_runs(project):
     done = workbook("run", "--snapshot", SNAPSHOT, "--scope", "47", "--each", "office", "--sections", *sections,
                     "--keep-notebooks", root=project)
     assert done.returncode == 0, done.stderr
-    batch = project / "reports" / f"{SNAPSHOT}_each-office"
+    batch = project / "reports" / f"{SNAPSHOT}_47_each-office"  # the scope in the name
     assert len(list(batch.glob("47*/*.ipynb"))) == 5 * 3
     assert len(list(batch.glob("*.html"))) == 3 + 1  # the scope's own pages and the index
     area = "47003"

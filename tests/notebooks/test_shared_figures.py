@@ -10,7 +10,9 @@ from helpers.notebook import inprocess
 from helpers.report import plots, shared_figures
 from helpers.report.section import open_section
 from helpers.report.views import consultation as views_consultation  # noqa: F401  (they mark their views)
+from helpers.report.views import items as views_items  # noqa: F401  (imported here, not by chance elsewhere)
 from helpers.report.views import national as views_national
+from helpers.report.views import records as views_records  # noqa: F401
 
 SNAPSHOT = "sample-2023-09-30"
 # the section each marked view is shown in

@@ -72,10 +72,16 @@ class Run:
 
 
 def report_name(snapshot_id: str, scope: str, each: str | None) -> str:
-    """The published folder's name under the output folder."""
-    if each:
-        return f"{snapshot_id}_each-{each}"
-    return snapshot_id if scope == "00" else f"{snapshot_id}_{scope}"
+    """The published folder's name under the output folder: the scope is in it, so
+    that a fan-out over 沖縄県's offices never replaces one over 東京都's.
+
+    >>> report_name("s", "00", None), report_name("s", "47", None), report_name("s", "00", "office")
+    ('s', 's_47', 's_each-office')
+    >>> report_name("s", "47", "office")
+    's_47_each-office'
+    """
+    stem = snapshot_id if scope == "00" else f"{snapshot_id}_{scope}"
+    return f"{stem}_each-{each}" if each else stem
 
 
 def checked_options(options: RunOptions, stream=None) -> RunOptions:

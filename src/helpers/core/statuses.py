@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["KPI_STATUSES", "GRADED_STATUSES", "ITEM_STATUSES", "REPORTED_STATUSES", "StatusStyle", "STYLES",
+__all__ = ["KPI_STATUSES", "ACHIEVED", "ON_TRACK", "AT_RISK", "OFF_TRACK", "MISSED", "TRACKED", "NEEDS_ACTION",
+           "GRADED_STATUSES", "ITEM_STATUSES", "REPORTED_STATUSES", "StatusStyle", "STYLES",
            "cell_css", "css_class", "css_rules", "excel_fill", "chart_colors"]
 
 KPI_STATUSES = ("達成", "達成見込み", "要注意", "未達見込み", "未達", "参考")
+ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, MISSED, TRACKED = KPI_STATUSES
 GRADED_STATUSES = KPI_STATUSES[:-1]  # judged against a target (参考 is not)
+NEEDS_ACTION = (AT_RISK, OFF_TRACK, MISSED)  # what a 所見 names first
 ITEM_STATUSES = ("遅延", "未報告", "未着手", "実施中", "完了")  # the order a reader needs them in
 REPORTED_STATUSES = ("未着手", "実施中", "完了")  # what a progress table may say
 

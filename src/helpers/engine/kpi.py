@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.era import fiscal_year_of, month_end, shift_months
-from helpers.core.statuses import KPI_STATUSES
+from helpers.core.statuses import ACHIEVED, AT_RISK, KPI_STATUSES, MISSED, OFF_TRACK, ON_TRACK, TRACKED
 from helpers.data.contract import MEASURES, NATIONAL_CODE
 from helpers.data.plan import Kpi, Plan
 from helpers.data.snapshot import Snapshot
@@ -336,21 +336,21 @@ class KpiEngine:
     def _status(self, kpi: Kpi, value: float, prior: float, target: float | None,
                 projection: Projection | None, is_final: bool) -> str | None:
         if kpi.target_rule == "track":
-            return "参考"
+            return TRACKED
         if math.isnan(value):
             return None
         if is_final:
             met = meets_target(kpi, value, target)
-            return None if met is None else ("達成" if met else "未達")
+            return None if met is None else (ACHIEVED if met else MISSED)
         if projection is not None and target is not None:
             if meets_target(kpi, projection.low, target):
-                return "達成見込み"
+                return ON_TRACK
             if meets_target(kpi, projection.high, target):
-                return "要注意"
-            return "未達見込み"
+                return AT_RISK
+            return OFF_TRACK
         compare_with = prior if kpi.target_rule in _PRIOR_RULES else target
         met = meets_target(kpi, value, compare_with)
-        return None if met is None else ("達成見込み" if met else "要注意")
+        return None if met is None else (ON_TRACK if met else AT_RISK)
 
     def scorecard(self, area: str = NATIONAL_CODE, fiscal_year: int | None = None,
                   section: str | None = None) -> list[KpiResult]:

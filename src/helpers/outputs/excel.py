@@ -19,6 +19,7 @@ from pathlib import Path
 
 from helpers.core.era import month_end_label
 from helpers.core.statuses import excel_fill
+from helpers.report.item_model import ITEM_COLUMNS
 from helpers.report.scale import DASH, DisplayScale
 from helpers.report.section import SectionReport
 from helpers.sections.registry import SCORECARD
@@ -143,8 +144,6 @@ def write_report_workbook(path: Path, reports: list[SectionReport]) -> Path:
     """
     from openpyxl import Workbook
 
-    from helpers.data.register import milestone_text
-
     book = Workbook()
     book.remove(book.active)
     names = {s.id: s.name_ja for s in reports[0].plan.sections}
@@ -152,24 +151,21 @@ def write_report_workbook(path: Path, reports: list[SectionReport]) -> Path:
         rows, formats = _kpi_rows(r, names)
         title = "スコアカード" if r.section_id == SCORECARD else r.spec.number + " " + r.spec.title
         ws = _sheet(book, title, r, SCORECARD_COLUMNS, rows, formats, status="判定")
-        items = r.items(whole_plan=r.section_id == SCORECARD)
+        items = r.item_views(whole_plan=r.section_id == SCORECARD)
         if items:
             start = ws.max_row + 2
-            columns = ("ID", "計画事項", "頁", "期日", "状況", "取組状況", "自己評価")
             from openpyxl.styles import Font, PatternFill
 
-            for j, name in enumerate(columns, start=1):
+            for j, name in enumerate(ITEM_COLUMNS, start=1):
                 cell = ws.cell(row=start, column=j)
                 _put(cell, name)
                 cell.font = Font(bold=True)
-            for i, p in enumerate(items, start=1):
-                values = (p.item.id, p.item.title, p.item.pages or "—",
-                          "、".join(milestone_text(m) for m in p.item.milestones if m.tracked) or "—",
-                          p.status, p.note or "—", p.grade or "—")
-                for j, value in enumerate(values, start=1):
+            status_column = ITEM_COLUMNS.index("状況") + 1
+            for i, v in enumerate(items, start=1):
+                for j, value in enumerate(v.row().values(), start=1):
                     _put(ws.cell(row=start + i, column=j), value)
-                if excel_fill(p.status):
-                    ws.cell(row=start + i, column=5).fill = PatternFill("solid", fgColor=excel_fill(p.status))
+                if excel_fill(v.status):
+                    ws.cell(row=start + i, column=status_column).fill = PatternFill("solid", fgColor=excel_fill(v.status))
         _fit_widths(ws)
         if r.notes():  # after fitting: a long note must not widen the first column
             _notes(ws, r.notes())

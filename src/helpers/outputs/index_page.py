@@ -10,6 +10,7 @@ from pathlib import Path
 
 from helpers.core.era import date_label, fiscal_year_label, month_end_label
 from helpers.core.statuses import ITEM_STATUSES, KPI_STATUSES, css_class, css_rules
+from helpers.report.item_model import ITEM_COLUMNS, item_views
 from helpers.sections.registry import SECTIONS
 
 __all__ = ["write_index", "section_titles"]
@@ -91,7 +92,8 @@ def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each
     root = [r for r in results if not r.job.folder]
     body = _kpi_table(root, plan) + _section_table(root, titles)
     if items and register is not None:
-        kpi_status = {k: v.get("status") for r in root for k, v in ((r.record or {}).get("kpis") or {}).items()}
+        kpi_status = {k: v.get("status_text") or v.get("status")
+                      for r in root for k, v in ((r.record or {}).get("kpis") or {}).items()}
         pages = {r.job.notebook: r.job.html for r in root if r.ok}
         body += _parts_table(register, items, pages) + _items_table(register, items, kpi_status, snapshot.as_of)
     if each:
@@ -118,12 +120,13 @@ def _kpi_table(results: list, plan) -> list[str]:
             "<thead><tr><th>区分</th><th>指標</th><th>実績</th><th>目標</th><th>判定</th></tr></thead>"]
     for kpi_id in sorted(kpis, key=lambda k: order.get(k, len(order))):
         v = kpis[kpi_id]
-        status = v.get("status") or "—"
+        status = str(v.get("status") or "—")
+        shown = str(v.get("status_text") or status)  # 参考表示, 全国値のみ's 「—」: as the page says it
         rows.append(f"<tr><td>{escape(names.get(str(v.get('section')), ''))}</td>"
                     f"<td>{escape(kpi_id)} {escape(str(v.get('name', '')))}</td>"
                     f'<td class="num">{escape(str(v.get("value_text", "")))}</td>'
                     f"<td>{escape(str(v.get('target_text', '')))}</td>"
-                    f'<td class="status s-{escape(status)}">{escape(status)}</td></tr>')
+                    f'<td class="status s-{escape(status)}">{escape(shown)}</td></tr>')
     rows.append("</table>")
     return rows
 
@@ -163,8 +166,6 @@ function workbookFilter() {
 def _items_table(register, items: list, kpi_status: dict, as_of) -> list[str]:
     """The 進捗管理表: every item with its milestones, status and its KPIs' statuses,
     filterable by part and status in the page itself (no network resource)."""
-    from helpers.data.register import milestone_text
-
     parts = "".join(f'<option value="{p.part}">({p.part}) {escape(p.name)}</option>' for p in register.parts)
     statuses = "".join(f'<option value="{s}">{s}</option>' for s in ITEM_STATUSES)
     rows = [f"<h2>進捗管理表（{month_end_label(as_of)}現在、{len(items)}件）</h2>",
@@ -173,15 +174,11 @@ def _items_table(register, items: list, kpi_status: dict, as_of) -> list[str]:
             f'<label>状況 <select id="f-status"><option value="">すべて</option>{statuses}'
             "</select></label></div>",
             '<table id="items">',
-            "<thead><tr><th>ID</th><th>計画事項</th><th>頁</th><th>期日</th><th>状況</th><th>取組状況</th>"
-            "<th>指標の判定</th></tr></thead>"]
-    for p in items:
-        dates = "、".join(milestone_text(m) for m in p.item.milestones if m.tracked) or "—"
-        kpis = "、".join(f"{k} {kpi_status.get(k) or '—'}" for k in p.item.kpis) or "—"
-        rows.append(f'<tr data-part="{p.item.part}" data-status="{escape(p.status)}"><td>{escape(p.item.id)}</td>'
-                    f"<td>{escape(p.item.title)}</td><td>{escape(p.item.pages or '—')}</td><td>{escape(dates)}</td>"
-                    f'<td class="status s-{escape(p.status)}">{escape(p.status)}</td>'
-                    f"<td>{escape(p.note or '—')}</td><td>{escape(kpis)}</td></tr>")
+            "<thead><tr>" + "".join(f"<th>{escape(c)}</th>" for c in ITEM_COLUMNS) + "</tr></thead>"]
+    for v in item_views(items, kpi_status):
+        cells = "".join(f'<td class="status s-{escape(v.status)}">{escape(text)}</td>' if column == "状況"
+                        else f"<td>{escape(text)}</td>" for column, text in v.row().items())
+        rows.append(f'<tr data-part="{v.part}" data-status="{escape(v.status)}">{cells}</tr>')
     rows += ["</table>", _FILTER_SCRIPT]
     return rows
 

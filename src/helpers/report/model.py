@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from helpers.core.era import fiscal_year_label, in_year_span_label, month_end, month_end_label
+from helpers.core.statuses import TRACKED
 from helpers.data.contract import MEASURES, NATIONAL_CODE
 from helpers.data.plan import TARGET_RULES, Kpi
 from helpers.engine.kpi import KpiEngine, KpiResult
@@ -100,7 +101,7 @@ class KpiView:
     @property
     def is_judged(self) -> bool:
         """Counted among the report's judged KPIs (a status against a target)."""
-        return self.applicability == JUDGED and self.status is not None and self.status != "参考"
+        return self.applicability == JUDGED and self.status is not None and self.status != TRACKED
 
     @property
     def target_shown(self) -> str:
@@ -210,6 +211,8 @@ def _judged_text(result: KpiResult, scale: DisplayScale, target_text: str) -> st
     year-end projection compares with the same period of the prior year (NP07 at
     令和5年9月末 against 12.5ポイント, not the prior year-end 5.6), and says so."""
     rule = result.kpi.target_rule
+    if not result.has_value:  # nothing was judged: the target as the plan words it
+        return target_text
     if rule in _PRIOR_RULES and not result.is_final and result.projection is None:
         if is_missing(result.prior_value):
             return "前年同期の値がないため判定しない"

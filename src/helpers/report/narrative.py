@@ -14,7 +14,17 @@ from collections import Counter
 
 from helpers.core.era import month_label
 from helpers.core.escaping import md
-from helpers.core.statuses import GRADED_STATUSES, ITEM_STATUSES
+from helpers.core.statuses import (
+    ACHIEVED,
+    AT_RISK,
+    GRADED_STATUSES,
+    ITEM_STATUSES,
+    KPI_STATUSES,
+    MISSED,
+    NEEDS_ACTION,
+    ON_TRACK,
+    TRACKED,
+)
 from helpers.data.register import milestone_text
 from helpers.engine.item_progress import ItemProgress
 from helpers.report.model import CONTEXT, JUDGED, NATIONAL_ONLY, KpiView
@@ -44,27 +54,27 @@ def _verdict_text(view: KpiView) -> str:
     """The judgement in the plan's terms; empty for a KPI without a target (参考)."""
     status = view.status
     target = view.target_text
-    if view.rule == "track" or status == "参考":
+    if view.rule == "track" or status == TRACKED:
         return ""
     if status is None:
         return f"目標（{target}）と比べる値はない。" if view.has_value else ""
-    if status == "達成":
+    if status == ACHIEVED:
         return f"目標（{target}）を達成した。"
-    if status == "未達" and view.result.is_final:
+    if status == MISSED and view.result.is_final:
         return f"目標（{target}）を達成できなかった。"
     if view.projection is not None:
         p = view.projection
         lead = f"年度末の見込みは{p.central_text}（{p.low_text}～{p.high_text}）であり"
-        if status == "達成見込み":
+        if status == ON_TRACK:
             return f"{lead}、目標（{target}）の達成が見込まれる。"
-        if status == "要注意":
+        if status == AT_RISK:
             return f"{lead}、見込みの幅の下限では目標（{target}）に届かず、注意を要する。"
         return f"{lead}、見込みの上限でも目標（{target}）に届かない。重点的な取組を要する。"
     if view.judged_text != target:
-        if status == "達成見込み":
+        if status == ON_TRACK:
             return f"年度途中の判定基準（{view.judged_text}）を満たしている。"
         return f"年度途中の判定基準（{view.judged_text}）を満たしておらず、注意を要する。"
-    if status == "達成見込み":
+    if status == ON_TRACK:
         return f"目標（{target}）を満たしている。"
     return f"目標（{target}）に届いておらず、注意を要する。"
 
@@ -104,7 +114,7 @@ def _counts_text(views: list[KpiView]) -> str:
 
 
 def _attention(views: list[KpiView]) -> list[KpiView]:
-    return [v for v in views if v.is_judged and v.status in ("要注意", "未達見込み", "未達")]
+    return [v for v in views if v.is_judged and v.status in NEEDS_ACTION]
 
 
 def movements(views: list[KpiView], limit: int = 2) -> str:
@@ -193,7 +203,7 @@ def executive_summary(views: list[KpiView], *, section_names: dict[str, str], sc
         if not part:
             continue
         counts = status_counts(part)
-        summary = "、".join(f"{s}{counts[s]}" for s in (*_GRADED, "参考") if counts[s]) or "判定なし"
+        summary = "、".join(f"{s}{counts[s]}" for s in KPI_STATUSES if counts[s]) or "判定なし"
         lines.append(f"- {_strong(name)}（{len(part)}指標）: {summary}")
     return "\n".join(lines)
 

@@ -23,6 +23,7 @@ from helpers.engine import breakdowns, loaded
 from helpers.engine.item_progress import ItemProgress, item_progress
 from helpers.engine.kpi import KpiEngine, KpiResult, meets_target
 from helpers.report import narrative, plots
+from helpers.report.item_model import ItemView, item_views
 from helpers.report.model import JUDGED, KpiModel, KpiView, build_kpi_model
 from helpers.report.scale import DASH
 from helpers.report.tables import Table, styled
@@ -147,6 +148,14 @@ class SectionReport:
             return []
         parts = None if whole_plan or self.section_id == SCORECARD else self.spec.plan_parts
         return item_progress(self.register, self.snapshot.progress, self.snapshot.as_of, parts)
+
+    def item_views(self, whole_plan: bool = False) -> tuple[ItemView, ...]:
+        """The 計画事項 as every 進捗管理表 shows them, with the statuses of their KPIs
+        as this report's KPI tables write them."""
+        items = self.items(whole_plan)
+        linked = sorted({k for p in items for k in p.item.kpis})
+        statuses = {v.id: v.status_text for v in self.views_for(linked)}
+        return item_views(items, statuses)
 
     # --- blocks ----------------------------------------------------------------------
     def header(self) -> Markdown:

@@ -15,6 +15,7 @@ from helpers.data.contract import FORMS, MEASURES, NATIONAL_CODE
 from helpers.engine.rates import ratio
 from helpers.report import plots
 from helpers.report.formatting import format_count
+from helpers.report.model import ROUNDING_NOTE
 from helpers.report.section import SectionReport
 from helpers.report.tables import Table, styled
 
@@ -59,7 +60,7 @@ def activity_table(r: SectionReport, measures: tuple[str, ...]) -> Table | Markd
         return Markdown("この範囲・期間のデータはない。")
     frame = pd.DataFrame(rows)
     return styled(frame, uuid=f"{r.section_id}-activities", caption=f"取組の実績（実績把握、{_span(r)}累計）",
-                  right_align=tuple(frame.columns[2:]))
+                  right_align=tuple(frame.columns[2:]), notes=["前年同期比は四捨五入前の値による増減率である。"])
 
 
 def activity_panels(r: SectionReport, measures: tuple[str, ...]):
@@ -105,16 +106,20 @@ def efiling_by_form(r: SectionReport) -> Table | Markdown:
         (filed, e, rate), (_, _, last) = values
         if math.isnan(filed):
             continue
+        shares = {"電子申請割合": "—" if math.isnan(rate) else f"{rate:.1f}%",
+                  "前年同期": "—" if math.isnan(last) else f"{last:.1f}%",
+                  "前年同期比": "—" if math.isnan(rate) or math.isnan(last) else f"{rate - last:+.1f}ポイント"}
+        if key == "insured":  # the total is the KPI OL01: written as its view writes it
+            kpi = r.views_for(["OL01"])[0]
+            shares = {"電子申請割合": kpi.value_text, "前年同期": kpi.prior_text, "前年同期比": kpi.change_text}
         # one unit down the column (万人, one decimal), the total included
         rows.append({"届書": form, "届出被保険者数": f"{filed / 10_000:,.1f}万人", "うち電子申請": f"{e / 10_000:,.1f}万人",
-                     "電子申請割合": "—" if math.isnan(rate) else f"{rate:.1f}%",
-                     "前年同期": "—" if math.isnan(last) else f"{last:.1f}%",
-                     "前年同期比": "—" if math.isnan(rate) or math.isnan(last) else f"{rate - last:+.1f}ポイント"})
+                     **shares})
     if not rows:
         return Markdown("この期間の届書別のデータはない。")
     frame = pd.DataFrame(rows)
     return styled(frame, uuid="ol-forms", caption=f"主要7届書の電子申請割合（被保険者ベース、全国、{_span(r)}累計）",
-                  right_align=tuple(frame.columns[1:]))
+                  right_align=tuple(frame.columns[1:]), notes=[ROUNDING_NOTE])
 
 
 def work_style_table(r: SectionReport) -> Table | Markdown:

@@ -9,11 +9,11 @@ from collections import Counter
 import pandas as pd
 from IPython.display import Markdown
 
-from helpers.core.era import month_end_label, month_label
+from helpers.core.era import fiscal_year_label, month_end_label, month_label
 from helpers.core.statuses import ITEM_STATUSES, chart_colors
 from helpers.data.register import milestone_text
-from helpers.engine.item_progress import ItemProgress
 from helpers.report import plots
+from helpers.report.item_model import ITEM_COLUMNS
 from helpers.report.section import SectionReport
 from helpers.report.shared_figures import area_independent
 from helpers.report.tables import Table, styled
@@ -24,30 +24,16 @@ __all__ = ["items_table", "milestone_timeline", "items_overview", "milestone_tex
 ITEM_COLORS = chart_colors(ITEM_STATUSES)
 
 
-def _kpi_text(r: SectionReport, p: ItemProgress) -> str:
-    statuses = {v.id: v.status_text for v in r.views_for(p.item.kpis)}
-    return "、".join(f"{k} {statuses.get(k, '—')}" for k in p.item.kpis)
-
-
 def items_table(r: SectionReport, whole_plan: bool = False) -> Table | Markdown:
     """The section's 計画事項 (or, for the scorecard, the whole plan's) with their
     milestones, status at the 基準日, the analyst's 取組状況 and self-assessment, and
     the statuses of the KPIs that measure them. Late items first."""
-    items = r.items(whole_plan=whole_plan)
+    items = r.item_views(whole_plan=whole_plan)
     if not items:
-        return Markdown("この年度の計画事項はない（計画事項の一覧は令和5年度計画のもの）。")
+        return Markdown(f"この年度の計画事項はない（計画事項の一覧は{fiscal_year_label(r.plan.fiscal_year)}計画のもの）。")
     order = {s: i for i, s in enumerate(ITEM_STATUSES)}
-    items = sorted(items, key=lambda p: (order[p.status], p.item.id))
-    frame = pd.DataFrame({
-        "ID": [p.item.id for p in items],
-        "計画事項": [p.item.title for p in items],
-        "頁": [p.item.pages or "—" for p in items],
-        "期日": ["、".join(milestone_text(m) for m in p.item.milestones if m.tracked) or "—" for p in items],
-        "状況": [p.status for p in items],
-        "取組状況": [p.note or ("報告なし" if p.reported is None else "—") for p in items],
-        "自己評価": [p.grade or "—" for p in items],
-        "指標の判定": [_kpi_text(r, p) or "—" for p in items],
-    })
+    items = sorted(items, key=lambda v: (order[v.status], v.id))
+    frame = pd.DataFrame([v.row() for v in items], columns=list(ITEM_COLUMNS))
     counts = Counter(p.status for p in items)
     summary = "、".join(f"{s}{counts[s]}" for s in ITEM_STATUSES if counts[s])
     notes = ["状況: 遅延は、期日（開始・期限の月）の末日が基準日より前に過ぎ、開始していない（期限なら完了していない）"

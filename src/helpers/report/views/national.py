@@ -12,6 +12,7 @@ from helpers.engine import breakdowns
 from helpers.engine.breakdowns import child_level, kpi_by_area
 from helpers.report import plots
 from helpers.report.formatting import format_ratio
+from helpers.report.model import ROUNDING_NOTE
 from helpers.report.section import SectionReport
 from helpers.report.shared_figures import area_independent
 from helpers.report.suppression import count_cells
@@ -50,7 +51,8 @@ def current_rate_table(r: SectionReport) -> Table:
         period = shift_months(period, 1)
     frame = pd.DataFrame(rows)
     return styled(frame, uuid="np-current-months", caption=f"現年度納付率（{r.scope_name}）",
-                  right_align=tuple(c for c in frame.columns if c != "対象（現在）"))
+                  right_align=tuple(c for c in frame.columns if c != "対象（現在）"),
+                  notes=[ROUNDING_NOTE] if rows else [])
 
 
 def streak_text(changes: pd.Series) -> tuple[int, int]:
@@ -190,7 +192,7 @@ def lagging_offices(r: SectionReport, count: int = 10) -> Table | Markdown:
         "前年同期比": [scale.change_text(v - p) for v, p in zip(low["value"], low["prior"])],
     })
     return styled(table, uuid="np-lagging", caption=f"現年度納付率の低い年金事務所（{r.scope_name}、下位{len(low)}）",
-                  right_align=("納付対象月数（万月）", "現年度納付率", "前年同期比"))
+                  right_align=("納付対象月数（万月）", "現年度納付率", "前年同期比"), notes=[ROUNDING_NOTE])
 
 
 @area_independent
