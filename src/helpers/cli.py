@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "時間のかかったセルを表示する（このときは前回の結果を再利用しない）")
     run.set_defaults(func=_cmd_run)
 
-    diff = add("diff", "2つのスナップショットの間の変化（判定の変化、動きの大きい指標、新たな遅延）を表示する")
+    diff = add("diff", "2つのスナップショットの間の変化（判定の変化、動きの大きい指標、計画事項の状況の変化）を表示する")
     diff.add_argument("before", help="前回のスナップショット（ID またはフォルダ）")
     diff.add_argument("after", help="今回のスナップショット（ID またはフォルダ）")
     diff.add_argument("--area", default=NATIONAL_CODE, help="地域コード（既定: 00 = 全国）")

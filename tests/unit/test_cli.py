@@ -54,7 +54,7 @@ def test_run_refuses_a_fiscal_year_outside_the_snapshot(capsys):
 
 
 
-def test_diff_prints_status_changes_moves_and_newly_late_items(capsys):
+def test_diff_prints_status_changes_moves_and_item_changes(capsys):
     from helpers.data.plan import load_plan
     from helpers.data.snapshot import load_snapshot
     from helpers.engine.kpi import KpiEngine
@@ -67,7 +67,11 @@ def test_diff_prints_status_changes_moves_and_newly_late_items(capsys):
     changed = [k for k in plan.kpis if before.evaluate(k).status != after.evaluate(k).status]
     assert changed and all(f"- {k.name_ja}: {before.evaluate(k).status} → {after.evaluate(k).status}" in out
                            for k in changed)
-    assert "- R09-03 内部書類のデジタル化の推進" in out.split("新たに遅延となった計画事項")[1]
+    items = out.split("状況が変わった計画事項")[1]
+    # every item whose status changed, not only new delays (read from the two progress tables)
+    assert "- R09-03 内部書類のデジタル化の推進: 未着手 → 遅延" in items
+    assert "- R03-01 正確な年金給付に向けた体制強化: 遅延 → 遅延完了" in items
+    assert "- R05-01 ホームページの活用: 未報告 → 完了" in items
     assert "20歳到達者の職権適用者数" not in out.split("動きの大きい指標")[1]  # year-to-date counts left out
 
 

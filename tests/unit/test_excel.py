@@ -39,7 +39,8 @@ def _rows(ws) -> dict[str, dict]:
 
 
 def test_scorecard_sheet_in_the_report_layout(book):
-    assert book.sheetnames[0] == "スコアカード" and len(book.sheetnames) == len(SECTIONS)
+    assert book.sheetnames[0] == "スコアカード" and book.sheetnames[-1] == "計画事項"
+    assert len(book.sheetnames) == len(SECTIONS) + 1
     ws = book["スコアカード"]
     assert tuple(c.value for c in ws[4]) == SCORECARD_COLUMNS
     assert ws.freeze_panes == "A5"
@@ -75,6 +76,20 @@ def test_a_formula_over_the_sheet_gives_the_difference(book):
                 assert value - prior == pytest.approx(change, abs=1e-9), (ws.title, kpi_id)
                 checked += 1
     assert checked >= 31
+
+
+def test_the_items_sheet_has_a_row_per_deliverable(book):
+    from helpers.data.register import load_register
+
+    ws = book["計画事項"]
+    header = [c.value for c in ws[4]]
+    assert {"部", "予定", "実績（完了日）", "状況", "指標の判定", "計画の主な内容"} <= set(header)
+    rows = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=5) if row[1].value]
+    assert len(rows) == sum(len(i.deliverables) for i in load_register().items)
+    phase1 = [r for r in rows if r["計画事項ID"] == "R08-01"]
+    assert [r["予定"] for r in phase1] == ["令和6年1月（期限）", "令和6年3月（期限）", "令和6年1月（期限）"]
+    assert all(r["部"] == "(8) 社会保険オンラインシステムの刷新・レベルアップ" for r in phase1)
+    assert all(v is not None for r in rows for v in r.values())  # one value in every cell
 
 
 def test_the_notes_follow_the_table(book):

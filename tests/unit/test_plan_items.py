@@ -66,44 +66,97 @@ def test_a_snapshot_without_progress_reads_every_item_as_unreported(tmp_path):
     snap = load_snapshot(make_snapshot(tmp_path / "snap", ROWS))
     items = item_progress(load_register(), snap.progress, snap.as_of)
     assert len(items) == 42
-    # milestones that passed with no report are late (computed), the rest 未報告
+    # deliverables whose month has ended with no report are late (computed), the rest 未報告
     assert {p.status for p in items} == {"未報告", "遅延"}
-    assert {p.item.id for p in items if p.status == "遅延"} == {"R03-01", "R03-02"}  # 令和5年4月 deadlines
+    # 令和5年4月 deadlines, and the 令和5年9月 starts (a report at 9月末 knows they did not start)
+    assert {p.item.id for p in items if p.status == "遅延"} == {"R03-01", "R03-02", "R03-03", "R09-02"}
 
 
 # --- lateness is computed from the milestones ---------------------------------------
 
+def _progress(progress: list[tuple], on: dt.date, item: str):
+    columns = PROGRESS_COLUMNS if len(progress[0]) == 5 else ["item_id", "deliverable", *PROGRESS_COLUMNS[1:]]
+    frame = pd.DataFrame(progress, columns=columns)
+    return next(p for p in item_progress(load_register(), frame, on) if p.item.id == item)
+
+
 def _status(progress: list[tuple], on: dt.date, item: str) -> str:
-    frame = pd.DataFrame(progress, columns=PROGRESS_COLUMNS)
-    return next(p for p in item_progress(load_register(), frame, on) if p.item.id == item).status
+    return _progress(progress, on, item).status
 
 
 def test_deadline_passed_and_not_done_is_late():
-    # R08-01: 令和6年1月稼働 (期限). 実施中 is on time in December, late from the end of January.
+    # R08-01: 令和6年1月稼働 (期限). 実施中 is on time in December; at the end of January a
+    # report knows the month's deadline was missed.
     row = [("R08-01", "実施中", None, "", None)]
     assert _status(row, dt.date(2023, 12, 31), "R08-01") == "実施中"
-    assert _status(row, dt.date(2024, 1, 31), "R08-01") == "実施中"  # the month has not ended before the date
-    assert _status(row, dt.date(2024, 2, 29), "R08-01") == "遅延"
+    assert _status(row, dt.date(2024, 1, 31), "R08-01") == "遅延"
     assert _status([("R08-01", "完了", "2024-01-04", "", None)], dt.date(2024, 2, 29), "R08-01") == "完了"
+
+
+def test_done_after_its_deadline_is_done_late_not_done():
+    late = _progress([("R08-01", "完了", "2024-02-10", "", None)], dt.date(2024, 2, 29), "R08-01")
+    assert late.status == "遅延完了"
+    assert [d.status for d in late.deliverables] == ["遅延完了", "完了", "遅延完了"]  # D2 is due in March
+    from helpers.core.statuses import STYLES
+
+    assert STYLES["遅延完了"].chart != STYLES["完了"].chart  # its mark is not green
+
+
+def test_completing_one_deliverable_does_not_complete_the_others():
+    # R08-01 has three deliverables: 令和6年1月 (D1), 令和6年3月 (D2), 令和6年1月 (D3)
+    rows = [("R08-01", "", "実施中", None, "", None), ("R08-01", "D1", "完了", "2024-01-04", "", None)]
+    mid_january = _progress(rows, dt.date(2024, 1, 15), "R08-01")
+    assert mid_january.status == "実施中"
+    assert [d.status for d in mid_january.deliverables] == ["完了", "実施中", "実施中"]
+    end_of_january = _progress(rows, dt.date(2024, 1, 31), "R08-01")
+    assert end_of_january.status == "遅延" and [d.deliverable.id for d in end_of_january.late] == ["D3"]
 
 
 def test_start_milestone_needs_only_a_start():
     # R09-03: 令和5年11月から順次運用開始 (開始).
-    assert _status([("R09-03", "未着手", None, "", None)], dt.date(2023, 11, 30), "R09-03") == "未着手"
-    assert _status([("R09-03", "未着手", None, "", None)], dt.date(2023, 12, 31), "R09-03") == "遅延"
+    assert _status([("R09-03", "未着手", None, "", None)], dt.date(2023, 10, 31), "R09-03") == "未着手"
+    assert _status([("R09-03", "未着手", None, "", None)], dt.date(2023, 11, 30), "R09-03") == "遅延"
     assert _status([("R09-03", "実施中", None, "", None)], dt.date(2023, 12, 31), "R09-03") == "実施中"
+
+
+def test_year_end_every_item_gets_its_implementation_status():
+    register = load_register()
+    march = load_snapshot("sample-2024-03-31")
+    items = {p.item.id: p for p in item_progress(register, march.progress, march.as_of)}
+    assert all(p.year_end is not None for p in items.values())
+    assert items["R03-01"].status == "遅延完了" and items["R03-01"].year_end == "一部未実施"
+    assert items["R08-01"].year_end == "一部未実施" and items["R09-03"].year_end == "未実施"
+    assert items["R07-02"].year_end == "未報告" and items["R05-01"].year_end == "計画どおり実施"
+    september = load_snapshot("sample-2023-09-30")
+    assert all(p.year_end is None for p in item_progress(register, september.progress, september.as_of))
+
+
+def test_a_deliverable_row_must_name_one_of_the_items_deliverables(tmp_path, capsys):
+    folder = tmp_path / "snap"
+    make_snapshot(folder, ROWS)
+    write_csv(folder / "progress.csv", ["item_id", "deliverable", *PROGRESS_COLUMNS[1:]],
+              [("R08-01", "D2", "実施中", None, "", None), ("R08-01", "D7", "実施中", None, "", None),
+               ("R08-01", "D2", "実施中", None, "", None)])
+    write_manifest(folder, as_of="2023-09-30", fiscal_year=2023, first_fiscal_year=2021, progress_file="progress.csv")
+    assert main(["validate", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "progress.csv 3行目 列「deliverable」" in err and "計画事項 R08-01 に取組 D7 はありません（D1、D2、D3" in err
+    assert "progress.csv 4行目 列「item_id」" in err and "R08-01 の D2 の行が" in err
 
 
 def test_the_samples_show_every_status():
     register = load_register()
-    for sid, late in (("sample-2023-09-30", {"R03-01"}), ("sample-2024-03-31", {"R09-03"})):
-        snap = load_snapshot(sid)
-        items = item_progress(register, snap.progress, snap.as_of)
-        counts = Counter(p.status for p in items)
-        assert {p.item.id for p in items if p.status == "遅延"} == late, sid
-        assert counts["完了"] and counts["実施中"] and counts["未報告"], sid
-    september = item_progress(register, load_snapshot("sample-2023-09-30").progress, dt.date(2023, 9, 30))
-    assert "未着手" in {p.status for p in september}
+    september, march = (item_progress(register, s.progress, s.as_of)
+                        for s in map(load_snapshot, ("sample-2023-09-30", "sample-2024-03-31")))
+    assert {p.item.id for p in september if p.status == "遅延"} == {"R03-01"}
+    assert {"実施中", "未報告", "未着手"} <= {p.status for p in september}
+    # at year end: R08-01's 令和6年3月 step and R09-03 not done, two items never reported
+    assert {p.item.id for p in march if p.status == "遅延"} == {"R08-01", "R09-03", "R07-02", "R10-03"}
+    assert {"完了", "遅延完了"} <= {p.status for p in march}
+    statuses = Counter(d.status for p in march for d in p.deliverables)
+    assert statuses["完了"] and statuses["遅延完了"] and statuses["遅延"]
+    early = next(d for p in march if p.item.id == "R08-01" for d in p.deliverables if d.deliverable.id == "D3")
+    assert early.done_on < early.deliverable.due.replace(day=1).isoformat()  # done before its month
 
 
 # --- the sections registry is the one list ---------------------------------------
@@ -131,7 +184,8 @@ def test_new_sections_name_late_items_first():
     assert late < text.index("**その他の目標を定めた指標**")
     assert "令和5年11月（開始）" in text
     table = items_table(r)
-    assert table.frame.iloc[0]["ID"] == "R09-03" and table.frame.iloc[0]["状況"] == "遅延"
+    assert table.frame.iloc[0]["ID"] == "R09-03 D1" and table.frame.iloc[0]["状況"] == "遅延"
+    assert {"予定", "実績（完了日）", "年度末の実施状況"} <= set(table.frame.columns)
 
 
 def test_hostile_progress_text_is_escaped(tmp_path):
@@ -153,7 +207,9 @@ def test_index_lists_all_twelve_parts_and_filters_offline(tmp_path):
     assert len(re.findall(r"<tr><td>\(\d+\)", parts)) == 12
     assert '<a href="05_information_online.html">情報提供・オンラインサービス</a>' in parts
     table = "\n".join(_items_table(register, items, {"NP04": "達成見込み"}, snap.as_of))
-    assert table.count('<tr data-part="') == 42 and "workbookFilter" in table and "http" not in table
+    deliverables = sum(len(i.deliverables) for i in register.items)
+    assert table.count('<tr data-part="') == deliverables + 42  # a row per deliverable, a detail line per item
+    assert table.count("<summary>計画の主な内容") == 42 and "workbookFilter" in table and "http" not in table
 
 
 def test_forms_must_add_up_to_the_seven_form_total(tmp_path, capsys):

@@ -2,7 +2,8 @@
 
 KPI statuses (README「判定の意味」): in the year 達成見込み / 要注意 / 未達見込み
 (forecasts), once the year is closed 達成 / 未達, and 参考 for tracked KPIs. 計画事項
-statuses: 遅延 (derived, never reported), 未報告, and the reported 未着手 / 実施中 / 完了.
+statuses: 遅延 and 遅延完了 (derived, never reported), 未報告, and the reported 未着手 / 実施中 /
+完了; in a closed year an item's 実施状況 (計画どおり実施 / 一部未実施 / 未実施 / 未報告).
 Tables, the index page and the Excel workbook colour a status cell the same way; charts
 use a stronger colour of the same family.
 """
@@ -12,15 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["KPI_STATUSES", "ACHIEVED", "ON_TRACK", "AT_RISK", "OFF_TRACK", "MISSED", "TRACKED", "NEEDS_ACTION",
-           "GRADED_STATUSES", "ITEM_STATUSES", "REPORTED_STATUSES", "StatusStyle", "STYLES",
+           "GRADED_STATUSES", "LATE", "UNREPORTED", "DONE_LATE", "DONE", "YEAR_END_STATUSES",
+           "ITEM_STATUSES", "REPORTED_STATUSES", "StatusStyle", "STYLES",
            "cell_css", "css_class", "css_rules", "excel_fill", "chart_colors"]
 
 KPI_STATUSES = ("達成", "達成見込み", "要注意", "未達見込み", "未達", "参考")
 ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, MISSED, TRACKED = KPI_STATUSES
 GRADED_STATUSES = KPI_STATUSES[:-1]  # judged against a target (参考 is not)
 NEEDS_ACTION = (AT_RISK, OFF_TRACK, MISSED)  # what a 所見 names first
-ITEM_STATUSES = ("遅延", "未報告", "未着手", "実施中", "完了")  # the order a reader needs them in
+ITEM_STATUSES = ("遅延", "未報告", "未着手", "実施中", "遅延完了", "完了")  # the order a reader needs them in
+LATE, UNREPORTED, DONE_LATE, DONE = "遅延", "未報告", "遅延完了", "完了"
 REPORTED_STATUSES = ("未着手", "実施中", "完了")  # what a progress table may say
+# an item's 実施状況 in a closed-year report
+YEAR_END_STATUSES = ("計画どおり実施", "一部未実施", "未実施", "未報告")
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,11 @@ STYLES: dict[str, StatusStyle] = {
     "未報告": StatusStyle("9e9e9e", fill="eeeeee"),
     "未着手": StatusStyle("f0ad4e", fill="fff3cd"),
     "実施中": StatusStyle("5b9bd5", fill="e3f2fd"),
+    "遅延完了": StatusStyle("8d6e63", fill="efebe9"),  # done, but after its date: never green
     "完了": StatusStyle("2e7d32", fill="dcedc8"),
+    "計画どおり実施": StatusStyle("2e7d32", fill="dcedc8"),
+    "一部未実施": StatusStyle("f0ad4e", fill="fff3cd"),
+    "未実施": StatusStyle("c0392b", fill="f8d7da"),
 }
 
 

@@ -1,7 +1,8 @@
 """The plan register (`params/plan_register_fy2023.yaml`): every 計画事項 of the plan's
-twelve parts, with its pages, title, summary in the plan's words, dated milestones and
-the KPIs that measure it. Loading checks it: a missing field, a malformed id or month,
-an unknown milestone kind or KPI is an error naming the item and field.
+twelve parts, with its pages, title, the plan's 主な内容 in full, its deliverables (each
+in the plan's words, with its kind and month), the dates of its text that are context
+only, and the KPIs that measure it. Loading checks it: a missing field, a malformed id
+or month, an unknown kind or KPI is an error naming the item and field.
 """
 
 from __future__ import annotations
@@ -16,65 +17,90 @@ from helpers.core.era import month_end
 from helpers.core.errors import InvalidInput, Problem
 from helpers.core.safe_yaml import UnsafeYaml, load_yaml_file
 
-__all__ = ["Milestone", "milestone_text", "PlanItem", "PlanPart", "Register", "load_register", "DEFAULT_REGISTER",
-           "MILESTONE_KINDS", "ITEM_ID"]
+__all__ = ["Deliverable", "ContextDate", "due_text", "PlanItem", "PlanPart", "Register", "load_register",
+           "DEFAULT_REGISTER", "DELIVERABLE_KINDS", "ITEM_ID"]
 
 DEFAULT_REGISTER = "params/plan_register_fy2023.yaml"
-MILESTONE_KINDS = {
+DELIVERABLE_KINDS = {
     "開始": "この月から実施する",
     "期限": "この月までに完了・稼働する",
-    "経緯": "計画年度より前の事実（進捗の判定には使わない）",
+    "年度内": "月の定めがなく、年度末までに行う",
 }
 ITEM_ID = re.compile(r"R(0[1-9]|1[0-2])-\d{2}")
+DELIVERABLE_ID = re.compile(r"D\d{1,2}")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
-_MAX_BYTES = 512 * 1024
+_MAX_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
-class Milestone:
-    """A dated step of an item: '令和6年1月稼働' is (2024-01, 期限)."""
+class Deliverable:
+    """One deliverable of an item, in the plan's words: '令和6年1月稼働に向けて' is
+    (期限, 2024-01); an action with no month is due within the year (年度内)."""
 
-    month: str  # YYYY-MM
+    id: str  # D1, D2 ... within its item
     kind: str
+    month: str | None  # YYYY-MM; None for 年度内
     text: str
+    reading: str | None  # why the plan's date was read this way
+    fiscal_year: int
 
     @property
     def due(self) -> dt.date:
-        """The month's last day: a milestone is late only once its month has ended."""
+        """The last day it may be met on: its month's end, or the year's end for 年度内."""
+        if self.month is None:
+            return month_end(self.fiscal_year + 1, 3)
         year, month = (int(x) for x in self.month.split("-"))
         return month_end(year, month)
 
-    @property
-    def tracked(self) -> bool:
-        return self.kind in ("開始", "期限")
+
+@dataclass(frozen=True)
+class ContextDate:
+    """A date in the plan's text that is not a deliverable of the year (a law's future
+    effective date, a service started before the plan year)."""
+
+    month: str
+    text: str
+    reading: str
 
 
 @dataclass(frozen=True)
 class PlanItem:
-    """One 計画事項."""
+    """One 計画事項: the plan's 主な内容 in full, its deliverables and its KPIs."""
 
     id: str
     part: int
     pages: str | None
     title: str
-    summary: str
-    milestones: tuple[Milestone, ...]
+    content: tuple[str, ...]
+    deliverables: tuple[Deliverable, ...]
+    context: tuple[ContextDate, ...]
     kpis: tuple[str, ...]
+
+    def deliverable(self, deliverable_id: str) -> Deliverable:
+        return next(d for d in self.deliverables if d.id == deliverable_id)
 
 
 @dataclass(frozen=True)
 class PlanPart:
-    """One of the plan's twelve numbered parts and the report section answering for it."""
+    """One of the plan's twelve numbered parts (named as the plan writes it, with its
+    pages) and the report section answering for it."""
 
     part: int
     name: str
     section: str
+    pages: str
+
+    @property
+    def label(self) -> str:
+        """「(8) 社会保険オンラインシステムの刷新・レベルアップ」."""
+        return f"({self.part}) {self.name}"
 
 
 @dataclass(frozen=True)
 class Register:
     """The whole register, in the plan's order."""
 
+    fiscal_year: int
     parts: tuple[PlanPart, ...]
     items: tuple[PlanItem, ...]
 
@@ -89,22 +115,60 @@ class Register:
         return next(p for p in self.parts if p.part == number)
 
 
+def _month(value, where: str, label: str, problems: list[Problem]) -> str | None:
+    month = str(value or "")
+    if not _MONTH.fullmatch(month) or not 1 <= int(month[5:]) <= 12:
+        problems.append(Problem(label, where, f"month は YYYY-MM で書くこと（値: {month}）"))
+        return None
+    return month
+
+
+def _deliverables(raw: dict, where: str, label: str, year: int, problems: list[Problem]) -> list[Deliverable]:
+    out, seen = [], set()
+    for d in raw.get("deliverables") or []:
+        did = str(d.get("id", "")) if isinstance(d, dict) else ""
+        at = f"{where} deliverables {did}"
+        if not DELIVERABLE_ID.fullmatch(did) or did in seen:
+            problems.append(Problem(label, at, "id は D1 の形で、事項の中で重複しないこと"))
+            continue
+        seen.add(did)
+        kind = d.get("kind")
+        if kind not in DELIVERABLE_KINDS:
+            problems.append(Problem(label, at, f"kind は {'、'.join(DELIVERABLE_KINDS)} のいずれか（値: {kind}）"))
+            continue
+        month = None
+        if kind != "年度内":
+            month = _month(d.get("month"), at, label, problems)
+            if month is None:
+                continue
+        if not str(d.get("text") or "").strip():
+            problems.append(Problem(label, at, "text に計画の言葉を書くこと"))
+            continue
+        out.append(Deliverable(did, str(kind), month, str(d["text"]), d.get("reading"), year))
+    if not out:
+        problems.append(Problem(label, where, "deliverables が1件もありません（月の定めがなければ kind: 年度内）"))
+    return out
+
+
 def _parse(doc: dict, label: str, kpi_ids: set[str] | None) -> tuple[Register | None, list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(doc, dict) or not isinstance(doc.get("parts"), list) or not isinstance(doc.get("items"), list):
-        return None, [Problem(label, "", "parts と items の2項目が必要です")]
+        return None, [Problem(label, "", "fiscal_year、parts と items が必要です")]
+    year = doc.get("fiscal_year")
+    if not isinstance(year, int):
+        return None, [Problem(label, "fiscal_year", "計画の年度（西暦の開始年、例: 2023）を整数で書くこと")]
     parts = []
     for i, raw in enumerate(doc["parts"]):
-        if not isinstance(raw, dict) or not {"part", "name", "section"} <= set(raw):
-            problems.append(Problem(label, f"parts の{i + 1}番目", "part, name, section が必要です"))
+        if not isinstance(raw, dict) or not {"part", "name", "section", "pages"} <= set(raw):
+            problems.append(Problem(label, f"parts の{i + 1}番目", "part, name, section, pages が必要です"))
             continue
-        parts.append(PlanPart(int(raw["part"]), str(raw["name"]), str(raw["section"])))
+        parts.append(PlanPart(int(raw["part"]), str(raw["name"]), str(raw["section"]), str(raw["pages"])))
     numbers = {p.part for p in parts}
     items, seen = [], set()
     for i, raw in enumerate(doc["items"]):
         where = f"items の{i + 1}番目"
-        if not isinstance(raw, dict) or not {"id", "part", "title", "summary"} <= set(raw):
-            problems.append(Problem(label, where, "id, part, title, summary が必要です"))
+        if not isinstance(raw, dict) or not {"id", "part", "title", "content", "deliverables"} <= set(raw):
+            problems.append(Problem(label, where, "id, part, title, content, deliverables が必要です"))
             continue
         item_id = str(raw["id"])
         where = f"計画事項 {item_id}"
@@ -116,24 +180,22 @@ def _parse(doc: dict, label: str, kpi_ids: set[str] | None) -> tuple[Register | 
         seen.add(item_id)
         if int(raw["part"]) not in numbers or int(item_id[1:3]) != int(raw["part"]):
             problems.append(Problem(label, where, f"part {raw['part']} が parts にないか、id の番号と合いません"))
-        milestones = []
-        for m in raw.get("milestones") or []:
-            month = str(m.get("month", ""))
-            if not _MONTH.fullmatch(month) or not 1 <= int(month[5:]) <= 12:
-                problems.append(Problem(label, f"{where} milestones", f"month は YYYY-MM で書くこと（値: {month}）"))
-                continue
-            if m.get("kind") not in MILESTONE_KINDS:
-                problems.append(Problem(label, f"{where} milestones",
-                                        f"kind は {'、'.join(MILESTONE_KINDS)} のいずれか（値: {m.get('kind')}）"))
-                continue
-            milestones.append(Milestone(month, str(m["kind"]), str(m.get("text", ""))))
+        content = tuple(str(c) for c in raw.get("content") or [])
+        if not content:
+            problems.append(Problem(label, f"{where} content", "計画の主な内容を1件以上書くこと"))
+        deliverables = _deliverables(raw, where, label, year, problems)
+        context = []
+        for c in raw.get("context") or []:
+            month = _month(c.get("month"), f"{where} context", label, problems)
+            if month is not None:
+                context.append(ContextDate(month, str(c.get("text", "")), str(c.get("reading", ""))))
         kpis = tuple(str(k) for k in raw.get("kpis") or [])
         unknown = [k for k in kpis if kpi_ids is not None and k not in kpi_ids]
         if unknown:
             problems.append(Problem(label, f"{where} kpis", f"計画にない指標です: {', '.join(unknown)}"))
         items.append(PlanItem(item_id, int(raw["part"]), None if raw.get("pages") is None else str(raw["pages"]),
-                              str(raw["title"]), str(raw["summary"]), tuple(milestones), kpis))
-    return Register(tuple(sorted(parts, key=lambda p: p.part)), tuple(items)), problems
+                              str(raw["title"]), content, tuple(deliverables), tuple(context), kpis))
+    return Register(year, tuple(sorted(parts, key=lambda p: p.part)), tuple(items)), problems
 
 
 @lru_cache(maxsize=4)
@@ -156,14 +218,17 @@ def load_register(path: str = DEFAULT_REGISTER) -> Register:
     """The plan register, validated (cached: it is read by every section).
 
     >>> register = load_register()
-    >>> register.item("R08-01").milestones[0].month, len(register.parts)
-    ('2024-01', 12)
+    >>> [(d.kind, d.month) for d in register.item("R08-01").deliverables], len(register.parts)
+    ([('期限', '2024-01'), ('期限', '2024-03'), ('期限', '2024-01')], 12)
     """
     return _load(str(path))
 
 
-def milestone_text(m: Milestone) -> str:
-    """'令和6年1月（期限）'."""
-    from helpers.core.era import month_label
+def due_text(d: Deliverable) -> str:
+    """When a deliverable is due, as the 進捗管理表 writes it: '令和6年1月（期限）',
+    '令和5年9月（開始）', '令和5年度内'."""
+    from helpers.core.era import fiscal_year_label, month_label
 
-    return f"{month_label(m.due)}（{m.kind}）"
+    if d.month is None:
+        return f"{fiscal_year_label(d.fiscal_year)}内"
+    return f"{month_label(d.due)}（{d.kind}）"

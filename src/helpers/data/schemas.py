@@ -38,6 +38,8 @@ class TableSchema:
         labels: column -> Japanese label used in messages.
         nullable: columns that may be empty.
         rule_texts: wording of the table's own named checks.
+        optional: columns a file may leave out altogether (read as empty): columns
+            added to the contract later, so that older files stay valid.
     """
 
     name: str
@@ -47,6 +49,7 @@ class TableSchema:
     labels: dict[str, str]
     nullable: tuple[str, ...] = ()
     rule_texts: dict[str, str] = field(default_factory=dict)
+    optional: tuple[str, ...] = ()  # columns a file may leave out (read as empty)
 
     def type_schema(self) -> pa.DataFrameSchema:
         """Pass one: every column present and no other column. Types are parsed by
@@ -105,20 +108,27 @@ MEASURE_ROWS = TableSchema(
 
 PROGRESS = TableSchema(
     name="progress",
-    dtypes={"item_id": "str", "status": "str", "done_on": "str", "note": "str", "grade": "str"},
+    dtypes={"item_id": "str", "deliverable": "str", "status": "str", "done_on": "str", "note": "str",
+            "grade": "str", "grade_reason": "str", "issues": "str", "department": "str"},
     checks=pa.DataFrameSchema(
         {
-            "item_id": pa.Column(str, pa.Check.str_matches(r"^R(0[1-9]|1[0-2])-\d{2}$"), unique=True),
+            "item_id": pa.Column(str, pa.Check.str_matches(r"^R(0[1-9]|1[0-2])-\d{2}$")),
+            "deliverable": pa.Column(str, pa.Check.str_matches(r"^D\d{1,2}$"), nullable=True),
             "status": pa.Column(str, pa.Check.isin(list(REPORTED_STATUSES))),
             "done_on": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$"), nullable=True),
             "note": pa.Column(str, pa.Check.str_length(max_value=400), nullable=True),
             "grade": pa.Column(str, pa.Check.isin(["S", "A", "B", "C", "D"]), nullable=True),
+            "grade_reason": pa.Column(str, pa.Check.str_length(max_value=400), nullable=True),
+            "issues": pa.Column(str, pa.Check.str_length(max_value=400), nullable=True),
+            "department": pa.Column(str, pa.Check.str_length(max_value=60), nullable=True),
         }
     ),
-    key=["item_id"],
-    labels={"item_id": "計画事項ID", "status": "状況", "done_on": "完了日", "note": "取組状況",
-            "grade": "自己評価"},
-    nullable=("done_on", "note", "grade"),
+    key=["item_id", "deliverable"],
+    labels={"item_id": "計画事項ID", "deliverable": "取組ID", "status": "状況", "done_on": "完了日",
+            "note": "取組状況", "grade": "自己評価", "grade_reason": "評定の理由", "issues": "課題と今後の対応",
+            "department": "担当部署"},
+    nullable=("deliverable", "done_on", "note", "grade", "grade_reason", "issues", "department"),
+    optional=("deliverable", "grade_reason", "issues", "department"),
 )
 
 
@@ -232,6 +242,9 @@ def validate_frame(
         problems found (empty when the table is valid).
     """
     frame = raw.copy()
+    for column in table.optional:
+        if column not in frame.columns:
+            frame[column] = pd.NA
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             stripped = frame[column].astype("string").str.strip()

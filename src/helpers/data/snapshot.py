@@ -512,18 +512,32 @@ def _check_breakdowns(known: pd.DataFrame, label: str) -> list[Problem]:
 
 
 def _check_progress(progress: pd.DataFrame, manifest: dict, label: str, row) -> list[Problem]:
-    """The report on each 計画事項: a known item, a done date exactly when 完了 and not
-    after the 基準日."""
-    from helpers.data.register import load_register
+    """The report on each 計画事項 or deliverable: a known item and deliverable, one row
+    per item and deliverable (an item-level row, with no deliverable, applies to all of
+    the item's deliverables), a done date exactly when 完了 and not after the 基準日."""
+    from helpers.data.register import DEFAULT_REGISTER, load_register
 
-    known = {i.id for i in load_register().items}
+    register = load_register()
+    items = {i.id: i for i in register.items}
     as_of = as_of_date(manifest["as_of"]).isoformat()
     out: list[Problem] = []
-    for i, item, status, done in zip(progress.index, progress["item_id"], progress["status"], progress["done_on"]):
+    seen: dict[tuple[str, str], str] = {}
+    for i, item, deliverable, status, done in zip(progress.index, progress["item_id"], progress["deliverable"],
+                                                  progress["status"], progress["done_on"]):
         where = row(i)
-        if item not in known:
+        part = None if pd.isna(deliverable) else str(deliverable)
+        if item not in items:
             out.append(Problem(label, f"{where} 列「item_id」",
-                               f"計画事項 {item} は計画事項の一覧（params/plan_register_fy2023.yaml）にありません"))
+                               f"計画事項 {item} は計画事項の一覧（{DEFAULT_REGISTER}）にありません"))
+        elif part is not None and part not in {d.id for d in items[item].deliverables}:
+            known = "、".join(d.id for d in items[item].deliverables)
+            out.append(Problem(label, f"{where} 列「deliverable」",
+                               f"計画事項 {item} に取組 {part} はありません（{known} のいずれか。事項全体なら空欄）"))
+        key = (str(item), part or "")
+        if key in seen:
+            what = f"{item} の {part}" if part else f"{item}（事項全体）"
+            out.append(Problem(label, f"{where} 列「item_id」", f"{what} の行が {seen[key]} と重複しています"))
+        seen.setdefault(key, where)
         has_date = not pd.isna(done)
         if status == "完了" and not has_date:
             out.append(Problem(label, f"{where} 列「done_on」", "状況が「完了」の行には完了日を書くこと"))

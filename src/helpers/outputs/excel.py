@@ -2,7 +2,8 @@
 
 One sheet with the scorecard laid out from the report model (指標, 単位, 目標, 実績,
 前年同期, 差, 判定, 年度末見込み, 判定の対象, 計画の頁, 出所), then one sheet per section
-with its KPIs and its 計画事項. Numbers are numbers in the unit the page shows them in,
+with its KPIs, and a 計画事項 sheet with every deliverable of the plan (部, 予定, 実績,
+状況, 年度末の実施状況, 自己評価, 指標の判定 and the plan's text). Numbers are numbers in the unit the page shows them in,
 stated in the 単位 column and by the number format (rates as percent numbers, their
 differences in ポイント, amounts in 億円, large counts in 万), so that 実績 − 前年同期
 gives 差; every sheet states the 基準日 and the snapshot's source, and carries the
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from helpers.core.era import month_end_label
 from helpers.core.statuses import excel_fill
-from helpers.report.item_model import ITEM_COLUMNS
+from helpers.report.item_model import YEAR_END_COLUMN
 from helpers.report.scale import DASH, DisplayScale
 from helpers.report.section import SectionReport
 from helpers.sections.registry import SCORECARD
@@ -137,6 +138,28 @@ def _notes(ws, notes: list[str]) -> None:
         _put(ws.cell(row=start + i, column=1), note)
 
 
+ITEM_SHEET_COLUMNS = ("部", "計画事項ID", "計画事項", "頁", "取組ID", "取組（計画の言葉）", "種類", "予定", "実績（完了日）",
+                      "状況", YEAR_END_COLUMN, "取組状況", "自己評価", "評定の理由", "課題と今後の対応", "担当部署",
+                      "指標の判定", "計画の主な内容")
+
+
+def _items_sheet(book, r: SectionReport, items) -> None:
+    """The 計画事項 sheet: one row per deliverable of the whole plan, every value in its
+    own cell (the item's fields repeated on each of its rows), the plan's 主な内容 in full."""
+    rows = []
+    for v in items:
+        for d in v.deliverables:
+            rows.append({
+                "部": v.part_label, "計画事項ID": v.id, "計画事項": v.title, "頁": v.pages_text, "取組ID": d.id,
+                "取組（計画の言葉）": d.text, "種類": d.kind, "予定": d.due_text, "実績（完了日）": d.done_text,
+                "状況": d.status, YEAR_END_COLUMN: v.year_end or "—", "取組状況": d.note_text, "自己評価": d.grade_text,
+                "評定の理由": d.grade_reason or "—", "課題と今後の対応": d.issues or "—", "担当部署": d.department or "—",
+                "指標の判定": v.kpis_text, "計画の主な内容": "\n".join(f"○{c}" for c in v.content),
+            })
+    ws = _sheet(book, "計画事項", r, ITEM_SHEET_COLUMNS, rows, status="状況")
+    _fit_widths(ws)
+
+
 def write_report_workbook(path: Path, reports: list[SectionReport]) -> Path:
     """Write the scorecard and each section's KPIs and 計画事項 to `path` (.xlsx).
 
@@ -151,24 +174,12 @@ def write_report_workbook(path: Path, reports: list[SectionReport]) -> Path:
         rows, formats = _kpi_rows(r, names)
         title = "スコアカード" if r.section_id == SCORECARD else r.spec.number + " " + r.spec.title
         ws = _sheet(book, title, r, SCORECARD_COLUMNS, rows, formats, status="判定")
-        items = r.item_views(whole_plan=r.section_id == SCORECARD)
-        if items:
-            start = ws.max_row + 2
-            from openpyxl.styles import Font, PatternFill
-
-            for j, name in enumerate(ITEM_COLUMNS, start=1):
-                cell = ws.cell(row=start, column=j)
-                _put(cell, name)
-                cell.font = Font(bold=True)
-            status_column = ITEM_COLUMNS.index("状況") + 1
-            for i, v in enumerate(items, start=1):
-                for j, value in enumerate(v.row().values(), start=1):
-                    _put(ws.cell(row=start + i, column=j), value)
-                if excel_fill(v.status):
-                    ws.cell(row=start + i, column=status_column).fill = PatternFill("solid", fgColor=excel_fill(v.status))
         _fit_widths(ws)
         if r.notes():  # after fitting: a long note must not widen the first column
             _notes(ws, r.notes())
+    items = reports[0].item_views(whole_plan=True)
+    if items:
+        _items_sheet(book, reports[0], items)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path

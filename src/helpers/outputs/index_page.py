@@ -10,7 +10,7 @@ from pathlib import Path
 
 from helpers.core.era import date_label, fiscal_year_label, month_end_label
 from helpers.core.statuses import ITEM_STATUSES, KPI_STATUSES, css_class, css_rules
-from helpers.report.item_model import ITEM_COLUMNS, item_views
+from helpers.report.item_model import ITEM_COLUMNS, YEAR_END_COLUMN, item_views
 from helpers.sections.registry import SECTIONS
 
 __all__ = ["write_index", "section_titles"]
@@ -143,7 +143,7 @@ def _parts_table(register, items: list, pages: dict[str, str]) -> list[str]:
         spec = by_slug(part.section)
         page = pages.get(spec.notebook)
         link = f'<a href="{escape(page)}">{escape(spec.title)}</a>' if page else escape(spec.title)
-        rows.append(f"<tr><td>({part.part}) {escape(part.name)}</td><td>{link}</td><td>{badges}</td></tr>")
+        rows.append(f"<tr><td>{escape(part.label)}（{escape(part.pages)}）</td><td>{link}</td><td>{badges}</td></tr>")
     rows.append("</table>")
     return rows
 
@@ -164,21 +164,32 @@ function workbookFilter() {
 
 
 def _items_table(register, items: list, kpi_status: dict, as_of) -> list[str]:
-    """The 進捗管理表: every item with its milestones, status and its KPIs' statuses,
-    filterable by part and status in the page itself (no network resource)."""
-    parts = "".join(f'<option value="{p.part}">({p.part}) {escape(p.name)}</option>' for p in register.parts)
+    """The 進捗管理表: every item's deliverables with 予定, 実績, status and the KPIs'
+    statuses, the plan's 主な内容 in full on a detail line under each item, filterable
+    by part and status in the page itself (no network resource)."""
+    parts = "".join(f'<option value="{p.part}">{escape(p.label)}</option>' for p in register.parts)
     statuses = "".join(f'<option value="{s}">{s}</option>' for s in ITEM_STATUSES)
-    rows = [f"<h2>進捗管理表（{month_end_label(as_of)}現在、{len(items)}件）</h2>",
+    views = item_views(items, kpi_status, register.parts)
+    columns = list(ITEM_COLUMNS) + ([YEAR_END_COLUMN] if views and views[0].year_end is not None else [])
+    count = sum(len(v.deliverables) for v in views)
+    rows = [f"<h2>進捗管理表（{month_end_label(as_of)}現在、{len(items)}件・取組{count}件）</h2>",
             '<div class="filters">'
             f'<label>部 <select id="f-part"><option value="">すべて</option>{parts}</select></label>'
             f'<label>状況 <select id="f-status"><option value="">すべて</option>{statuses}'
             "</select></label></div>",
             '<table id="items">',
-            "<thead><tr>" + "".join(f"<th>{escape(c)}</th>" for c in ITEM_COLUMNS) + "</tr></thead>"]
-    for v in item_views(items, kpi_status):
-        cells = "".join(f'<td class="status s-{escape(v.status)}">{escape(text)}</td>' if column == "状況"
-                        else f"<td>{escape(text)}</td>" for column, text in v.row().items())
-        rows.append(f'<tr data-part="{v.part}" data-status="{escape(v.status)}">{cells}</tr>')
+            "<thead><tr>" + "".join(f"<th>{escape(c)}</th>" for c in columns) + "</tr></thead>"]
+    for v in views:
+        data = f'data-part="{v.part}" data-status="{escape(v.status)}"'
+        for row in v.rows(repeat=False):
+            cells = "".join(f'<td class="status s-{escape(text)}">{escape(text)}</td>'
+                            if column in ("状況", YEAR_END_COLUMN) and text else f"<td>{escape(text)}</td>"
+                            for column, text in row.items())
+            rows.append(f"<tr {data}>{cells}</tr>")
+        content = "".join(f"<li>{escape(c)}</li>" for c in v.content)
+        rows.append(f'<tr {data} class="detail"><td></td><td colspan="{len(columns) - 1}"><details>'
+                    f"<summary>計画の主な内容（{escape(v.part_label)}、{escape(v.pages_text)}）</summary>"
+                    f"<ul>{content}</ul></details></td></tr>")
     rows += ["</table>", _FILTER_SCRIPT]
     return rows
 

@@ -1,6 +1,6 @@
 """Changes since the last report: two snapshots of the same scope side by side, for
 the scorecard's 「前回からの変化」 and `workbook diff A B`. KPIs whose status changed,
-the largest moves, and 計画事項 newly late."""
+the largest moves, and every 計画事項 whose status changed."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from helpers.data.register import load_register
 from helpers.data.snapshot import Snapshot, load_snapshot
 from helpers.engine.item_progress import ItemProgress, item_progress
 from helpers.engine.kpi import KpiEngine
+from helpers.report.item_model import short_title
 from helpers.report.model import ROUNDING_NOTE, KpiView, build_kpi_model
 
 __all__ = ["Comparison", "compare", "earlier_snapshot", "comparison_markdown", "comparison_text"]
@@ -31,7 +32,7 @@ class Comparison:
     scope_name: str
     status_changes: tuple[tuple[KpiView, KpiView], ...]
     moves: tuple[tuple[KpiView, KpiView], ...]
-    newly_late: tuple[ItemProgress, ...]
+    item_changes: tuple[tuple[ItemProgress, ItemProgress], ...]  # every 計画事項 whose status changed
 
 
 def earlier_snapshot(snapshot: Snapshot) -> str | None:
@@ -84,10 +85,10 @@ def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top
     changed = tuple((a, b) for a, b in pairs if a.status != b.status and b.status is not None)
     moved = sorted(((a, b) for a, b in pairs if not math.isnan(_move(a, b))), key=lambda p: (-_move(*p), p[1].id))
     register = load_register()
-    late_before = {p.item.id for p in item_progress(register, before.progress, before.as_of) if p.status == "遅延"}
-    newly = tuple(p for p in item_progress(register, after.progress, after.as_of)
-                  if p.status == "遅延" and p.item.id not in late_before)
-    return Comparison(before, after, str(after.area(scope)["name_ja"]), changed, tuple(moved[:top]), newly)
+    earlier_items = {p.item.id: p for p in item_progress(register, before.progress, before.as_of)}
+    item_changes = tuple((earlier_items[p.item.id], p) for p in item_progress(register, after.progress, after.as_of)
+                         if p.item.id in earlier_items and earlier_items[p.item.id].status != p.status)
+    return Comparison(before, after, str(after.area(scope)["name_ja"]), changed, tuple(moved[:top]), item_changes)
 
 
 def _move_text(a: KpiView, b: KpiView) -> str:
@@ -113,11 +114,11 @@ def _lines(c: Comparison, markdown: bool) -> list[str]:
     if c.moves:
         lines += ["", f"注: {ROUNDING_NOTE}"]
     lines.append("")
-    if c.newly_late:
-        lines += [bold("新たに遅延となった計画事項"), ""]
-        lines += [f"- {p.item.id} {esc(p.item.title)}" for p in c.newly_late]
+    if c.item_changes:
+        lines += [bold("状況が変わった計画事項"), ""]
+        lines += [f"- {b.item.id} {esc(short_title(b.item.title))}: {a.status} → {b.status}" for a, b in c.item_changes]
     else:
-        lines.append("新たに遅延となった計画事項はない。")
+        lines.append("状況が変わった計画事項はない。")
     return lines
 
 

@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 
 from helpers.core.era import month_label
 from helpers.core.escaping import md
 from helpers.core.statuses import (
     ACHIEVED,
     AT_RISK,
+    DONE_LATE,
     GRADED_STATUSES,
     ITEM_STATUSES,
     KPI_STATUSES,
+    LATE,
     MISSED,
     NEEDS_ACTION,
     ON_TRACK,
     TRACKED,
+    YEAR_END_STATUSES,
 )
-from helpers.data.register import milestone_text
-from helpers.engine.item_progress import ItemProgress
+from helpers.report.item_model import ItemView, short_title
 from helpers.report.model import CONTEXT, JUDGED, NATIONAL_ONLY, KpiView
 
 __all__ = ["items_summary", "kpi_sentence", "section_narrative", "executive_summary", "status_counts",
@@ -208,20 +211,34 @@ def executive_summary(views: list[KpiView], *, section_names: dict[str, str], sc
     return "\n".join(lines)
 
 
-def items_summary(items: list[ItemProgress], scope_label: str) -> list[str]:
-    """Sentences for the narrative, である調: the counts, then every late item with the
-    milestone it missed, then the items with no report."""
+def items_summary(items: Sequence[ItemView], scope_label: str) -> list[str]:
+    """Sentences for the narrative, である調: the counts (and, in a closed year, the
+    year-end 実施状況), then every late item with each deliverable it missed, in the
+    plan's words, the items done after their date, then the items with no report
+    (at year end: as needing one)."""
     if not items:
         return []
-    counts = Counter(p.status for p in items)
+    counts = Counter(v.status for v in items)
     lines = [f"{scope_label}の計画事項{len(items)}件の状況は、"
              + "、".join(f"{s}{counts[s]}件" for s in ITEM_STATUSES if counts[s]) + "である。"]
-    for p in [p for p in items if p.status == "遅延"]:
-        missed = "、".join(f"{milestone_text(m)}「{md(m.text[:40])}」" for m in p.late)
-        lines.append(f"**遅延**: {p.item.id} {md(p.item.title)}は、期日 {missed} を過ぎても"
-                     f"{'開始' if all(m.kind == '開始' for m in p.late) else '完了'}していない"
-                     f"（報告: {p.reported or '報告なし'}）。")
-    unreported = [p.item.id for p in items if p.status == "未報告"]
-    if unreported:
+    closed = items[0].year_end is not None
+    if closed:
+        year_end = Counter(v.year_end for v in items)
+        lines.append("年度末の実施状況は、" + "、".join(f"{s}{year_end[s]}件" for s in YEAR_END_STATUSES if year_end[s])
+                     + "である。")
+    for v in [v for v in items if v.status == LATE]:
+        late = [d for d in v.deliverables if d.status == LATE]
+        missed = "、".join(f"{d.id}「{md(d.text)}」（{d.due_text}）" for d in late)
+        verb = "開始" if all(d.kind == "開始" for d in late) else "完了"
+        reported = "、".join(dict.fromkeys(d.note_text for d in late)) if late else ""
+        lines.append(f"**遅延**: {v.id} {md(short_title(v.title))}は、{missed}の期日までに{verb}していない"
+                     f"（取組状況: {md(reported) or '報告なし'}）。")
+    for v in [v for v in items if any(d.status == DONE_LATE for d in v.deliverables)]:
+        done = "、".join(f"{d.id}（{d.due_text}）を{d.done_text}" for d in v.deliverables if d.status == DONE_LATE)
+        lines.append(f"{v.id} {md(short_title(v.title))}は、{done}に完了した（予定より後）。")
+    unreported = [v.id for v in items if all(d.note_text == "報告なし" for d in v.deliverables)]
+    if unreported and closed:
+        lines.append(f"年度末の報告がない計画事項が{len(unreported)}件（{'、'.join(unreported)}）あり、報告を要する。")
+    elif unreported:
         lines.append(f"報告のない計画事項は{len(unreported)}件（{'、'.join(unreported)}）である。")
     return lines

@@ -155,7 +155,7 @@ class SectionReport:
         items = self.items(whole_plan)
         linked = sorted({k for p in items for k in p.item.kpis})
         statuses = {v.id: v.status_text for v in self.views_for(linked)}
-        return item_views(items, statuses)
+        return item_views(items, statuses, self.register.parts)
 
     # --- blocks ----------------------------------------------------------------------
     def header(self) -> Markdown:
@@ -274,7 +274,7 @@ class SectionReport:
         text = narrative.section_narrative(self.views, section_name=self.section_name,
                                            scope_name=self.scope_name, period_label=self.period_label,
                                            misses=self.month_misses())
-        item_lines = narrative.items_summary(self.items(), "この区分")
+        item_lines = narrative.items_summary(self.item_views(), "この区分")
         if not item_lines:
             return Markdown(text)
         block = "\n".join(["**計画事項**", "", *[f"- {line}" for line in item_lines]])

@@ -7,9 +7,11 @@ SECTION = SectionSpec(
     notebook="06_operations",
     title="業務運営・システム・リスク・人事",
     views="activity",
-    intro="計画の「(6) 効率的効果的な業務運営」「(7) 外部委託」「(8) 社会保険オンラインシステムの刷新」"
-          "「(10) リスク対策」「(11) 情報セキュリティ確保」「(12) 人事・人材育成及び働きやすい職場環境」について、"
-          "計画事項の進捗を期日と照らして示し、女性管理職比率を目標と比べる。",
+    intro="計画の「(6) 効率的効果的な業務運営（ビジネスプロセス改革）」（P.50～53）、「(7) 外部委託」（P.56～57、83～84）、"
+          "「(8) 社会保険オンラインシステムの刷新・レベルアップ」（P.58～60）、"
+          "「(10) 現場リスクを踏まえたリスク対策の強化」（P.74、77～78、80、82）、「(11) 情報セキュリティ確保」（P.86～88）、"
+          "「(12) 人事・人材育成及び働きやすい職場環境の確立」（P.92～95、97～100）について、"
+          "計画事項の取組の進捗を予定と照らして示し、女性管理職比率を目標と比べる。",
     kpi_sections=("organisation",),
     plan_parts=(6, 7, 8, 10, 11, 12),
     body=(
@@ -21,7 +23,7 @@ SECTION = SectionSpec(
         ("code", "views.work_style_table(report)"),
         ("code", "views.activity_table(report, views.OPERATIONS)"),
         ("code", "views.activity_panels(report, views.OPERATIONS)"),
-        ("md", "## 3. 計画事項の期日\n\n計画に書かれた期日（開始・期限の月）と基準日。色は計画事項の状況を示す。"),
+        ("md", "## 3. 計画事項の取組の予定\n\n計画に書かれた月（開始・期限）のある取組と基準日。色は取組の状況を示す。"),
         ("code", "items.milestone_timeline(report)"),
         ("md", "## 4. 計画事項の進捗"),
         ("code", "items.items_table(report)"),

@@ -17,7 +17,7 @@ SECTION = SectionSpec(
         ("md", "## 2. 全指標"),
         ("code", "views.scorecard_table(report)"),
         ("md", "## 3. 前回からの変化\n\n基準日が直前のスナップショットと比べた、判定の変化・動きの大きい指標・"
-               "新たに遅延となった計画事項。"),
+               "状況が変わった計画事項（遅延→遅延完了、未報告→実施中など）。"),
         ("code", "views.changes(report, compare_with=compare_with)"),
         ("md", "## 4. 計画全体の進捗管理表\n\n計画の12の部のすべての計画事項について、期日・状況・指標の判定を示す。"),
         ("code", "items.items_overview(report)"),
