@@ -18,9 +18,7 @@ from helpers.core.errors import WorkbookError
 from helpers.data.contract import LEVEL_LABELS, LEVELS, NATIONAL_CODE
 from helpers.data.plan import DEFAULT_PLAN
 
-__all__ = ["main", "build_parser", "KPI_CLI_COLUMNS"]
-
-KPI_CLI_COLUMNS = ("ID", "指標", "実績", "前年同期", "前年同期比", "目標", "判定", "年度末見込み（幅）")
+__all__ = ["main", "build_parser"]
 
 
 def _sections():
@@ -92,12 +90,11 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     sample = "【合成サンプルデータ】" if report.snapshot.is_sample else ""
     print(f"{sample}{report.plan.title} KPI 一覧: {report.scope_name}（{report.scope}）、"
           f"{fiscal_year_label(report.fiscal_year)}、{report.period_label}現在")
-    rows = [KPI_CLI_COLUMNS]
-    for v in report.views:
-        rows.append((v.id, v.name, v.value_text, v.prior_text, v.change_text, v.target_shown, v.status_text,
-                     v.projection.text if v.projection else "—"))
-    for row in rows:
-        print(" | ".join(row))
+    # the page's own table, without the columns a terminal line does without
+    table = report.kpi_frame().drop(columns=["時点", "計画"])
+    print(" | ".join(table.columns))
+    for row in table.itertuples(index=False):
+        print(" | ".join(str(cell) for cell in row))
     for note in report.notes():
         print(f"  {note}")
     return 0
@@ -261,7 +258,11 @@ def console_main() -> None:
     """
     from helpers.core.upstream import run_exit_handlers
 
-    code = main()
+    try:
+        code = main()
+    except BrokenPipeError:  # `workbook kpis | head`: the reader has gone, which is no error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     run_exit_handlers()
     sys.stdout.flush()
     sys.stderr.flush()

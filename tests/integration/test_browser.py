@@ -65,13 +65,18 @@ def test_index_page(browser, report):
     # the 進捗管理表 filters in the page itself
     page.select_option("#f-status", "遅延")
     shown = page.eval_on_selector_all("#items tr[data-part]", "rows => rows.filter(r => r.style.display !== 'none')"
-                                                                ".map(r => r.dataset.status)")
-    assert shown == ["遅延"]  # R03-01 in the September sample
+                                                                ".map(r => [r.dataset.status, r.cells[0].innerText])")
+    # R03-01 in the September sample: its four deliverables and its detail line
+    assert {status for status, _ in shown} == {"遅延"}
+    assert {cell.split()[0] for _, cell in shown if cell.strip()} == {"R03-01"} and len(shown) == 4 + 1
     page.select_option("#f-status", "")
     page.select_option("#f-part", "12")
     shown = page.eval_on_selector_all("#items tr[data-part]", "rows => rows.filter(r => r.style.display !== 'none')"
                                                                 ".map(r => r.dataset.part)")
-    assert shown == ["12"] * 4
+    from helpers.data.register import load_register
+
+    part12 = [i for i in load_register().items if i.part == 12]
+    assert shown == ["12"] * (sum(len(i.deliverables) for i in part12) + len(part12))
     page.click("a:text-is('年金記録')")
     page.wait_for_load_state("load")
     assert page.url.endswith("04_records.html")

@@ -71,7 +71,7 @@ def test_a_formula_over_the_sheet_gives_the_difference(book):
     checked = 0
     for ws in book.worksheets:
         for kpi_id, row in _rows(ws).items():
-            value, prior, change = (row[c].value for c in ("実績", "前年同期", "差"))
+            value, prior, change = (row[c].value for c in ("実績", "前年", "差"))
             if all(isinstance(v, (int, float)) for v in (value, prior, change)):
                 assert value - prior == pytest.approx(change, abs=1e-9), (ws.title, kpi_id)
                 checked += 1
@@ -112,7 +112,7 @@ def test_every_sheet_states_its_date_and_source(book):
 def test_no_number_is_written_as_text(book):
     for ws in book.worksheets:
         for row in _rows(ws).values():
-            for name in ("実績", "前年同期", "差", "年度末見込み"):
+            for name in ("実績", "前年", "差", "年度末見込み"):
                 value = row[name].value
                 assert value in ("—", "全国値のみ") or isinstance(value, (int, float)), (ws.title, name)
                 if isinstance(value, float):

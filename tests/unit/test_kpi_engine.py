@@ -171,22 +171,26 @@ def test_unknown_area_names_close_matches(engine):
 
 def test_narrative_sentence_from_hand_computed_values(engine):
     from helpers.report.model import build_kpi_model
-    from helpers.report.narrative import kpi_sentence, section_narrative
+    from helpers.report.narrative import findings, kpi_sentence
 
     assert engine.snapshot.as_of == SEPT  # the model reports at the snapshot's 基準日
     model = build_kpi_model(engine, "01001", 2023, [engine.plan.kpi("NP04"), engine.plan.kpi("CB01")])
     result, miss = model.views
     assert kpi_sentence(result) == (
-        "<strong>現年度納付率</strong>は70.0%（令和5年4月～8月分（9月末現在））であり、"
+        "<strong>現年度納付率</strong>は70.0%（令和5年4月～8月分、9月末現在）であり、"
         "前年同期（60.0%）を10.0ポイント上回った。年度末の見込みは85.8%（85.0%～86.7%）であり、"
         "目標（前年度実績（75.0%）を上回る）の達成が見込まれる。")
     assert "前年同期（85.0%）を5.0ポイント下回った" in kpi_sentence(miss)
     assert "見込みの上限でも目標（90%以上）に届かない。重点的な取組を要する。" in kpi_sentence(miss)
-    text = section_narrative([result, miss], section_name="テスト", scope_name="北海道第1事務所",
-                             period_label="令和5年9月末")
+    text = findings([result, miss], [], subject="北海道第1事務所のテスト", period_label="令和5年9月末",
+                    items_label="この区分の計画事項")
     assert text.startswith("令和5年9月末現在、北海道第1事務所のテストにおいて、目標を定めた2指標の判定は"
                            "達成見込み1、未達見込み1である。")
-    assert "**注意を要する指標**\n\n- <strong>年金相談の予約率</strong>" in text
+    # what needs action comes first, with its gap to the target in the KPI's unit
+    assert "**対応を要する事項**\n\n- <strong>年金相談の予約率</strong>" in text
+    gap = miss.projection.high - 90.0
+    assert f"見込みの上限と目標の差は{gap:+.1f}ポイントである。" in text
+    assert text.index("**対応を要する事項**") < text.index("**計画の重点項目**")
 
 
 def test_in_year_statuses_are_forecasts_and_closed_years_are_final():

@@ -181,8 +181,8 @@ def test_new_sections_name_late_items_first():
                      scope="00", fiscal_year=2023)
     text = r.narrative().data
     late = text.index("**遅延**: R09-03")
-    assert late < text.index("**その他の目標を定めた指標**")
-    assert "令和5年11月（開始）" in text
+    assert text.index("**対応を要する事項**") < late < text.index("**主な動き**")
+    assert "開始は令和5年11月" in text
     table = items_table(r)
     assert table.frame.iloc[0]["ID"] == "R09-03 D1" and table.frame.iloc[0]["状況"] == "遅延"
     assert {"予定", "実績（完了日）", "年度末の実施状況"} <= set(table.frame.columns)

@@ -121,11 +121,15 @@ def in_year_span_label(period: dt.date) -> str:
     '令和5年4月～8月分（9月末現在）'
     >>> in_year_span_label(dt.date(2024, 4, 30))
     '令和5年4月～令和6年3月分（令和6年4月末現在）'
+    >>> in_year_span_label(dt.date(2023, 5, 31))  # one month: never 「4月～4月分」
+    '令和5年4月分（5月末現在）'
     """
     last = shift_months(period, -1)
     fy = fiscal_year_of(last)
     first = month_end(fy, 4)
-    if last.year == first.year:
+    if last == first:
+        span = f"{_era_year(first.year)}年4月分"
+    elif last.year == first.year:
         span = f"{_era_year(first.year)}年4月～{last.month}月分"
     else:
         span = f"{_era_year(first.year)}年4月～{_era_year(last.year)}年{last.month}月分"

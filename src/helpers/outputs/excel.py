@@ -1,11 +1,11 @@
 """The report as an Excel workbook, for analysts who pass results on in Excel.
 
 One sheet with the scorecard laid out from the report model (指標, 単位, 目標, 実績,
-前年同期, 差, 判定, 年度末見込み, 判定の対象, 計画の頁, 出所), then one sheet per section
+比較の基準, 前年, 差, 判定, 年度末見込み, 判定の対象, 計画の頁, 出所), then one sheet per section
 with its KPIs, and a 計画事項 sheet with every deliverable of the plan (部, 予定, 実績,
 状況, 年度末の実施状況, 自己評価, 指標の判定 and the plan's text). Numbers are numbers in the unit the page shows them in,
 stated in the 単位 column and by the number format (rates as percent numbers, their
-differences in ポイント, amounts in 億円, large counts in 万), so that 実績 − 前年同期
+differences in ポイント, amounts in 億円, large counts in 万), so that 実績 − 前年
 gives 差; every sheet states the 基準日 and the snapshot's source, and carries the
 table's footnotes; the header row is frozen, columns are fitted and status cells
 coloured as in the HTML. Text from data is always written as text: a name beginning
@@ -27,8 +27,8 @@ from helpers.sections.registry import SCORECARD
 
 __all__ = ["write_report_workbook", "SCORECARD_COLUMNS"]
 
-SCORECARD_COLUMNS = ("区分", "ID", "指標", "単位", "目標", "実績", "前年同期", "差", "判定", "年度末見込み", "判定の対象",
-                     "計画の頁", "出所")
+SCORECARD_COLUMNS = ("区分", "ID", "指標", "単位", "目標", "実績", "比較の基準", "前年", "差", "判定", "年度末見込み",
+                     "判定の対象", "計画の頁", "出所")
 _HEADER_ROW = 4  # rows 1-2: title and 基準日/出所, row 3 blank
 
 
@@ -107,7 +107,7 @@ def _fit_widths(ws) -> None:
 
 def _kpi_rows(r: SectionReport, section_names: dict[str, str]) -> tuple[list[dict], list[dict]]:
     """One row per view: numbers in the view's display unit, unrounded (the format
-    shows the table's precision), so that 実績 − 前年同期 gives 差 and a formula over
+    shows the table's precision), so that 実績 − 前年 gives 差 and a formula over
     the sheet agrees with the page."""
     rows, formats = [], []
     source = f"{r.snapshot.id}（{r.snapshot.source}）"
@@ -119,13 +119,13 @@ def _kpi_rows(r: SectionReport, section_names: dict[str, str]) -> tuple[list[dic
         rows.append({
             "区分": section_names.get(v.section, v.section), "ID": v.id, "指標": v.name, "単位": scale.unit,
             "目標": v.target_shown, "実績": value,
-            "前年同期": DASH if v.prior is None else scale.scaled(v.prior),
+            "比較の基準": v.prior_basis, "前年": DASH if v.prior is None else scale.scaled(v.prior),
             "差": DASH if v.change is None else scale.scaled(v.change),
             "判定": v.status_text,
             "年度末見込み": DASH if v.projection is None else scale.scaled(v.projection.central),
             "判定の対象": v.applicability_text, "計画の頁": v.plan_page, "出所": source,
         })
-        formats.append({"実績": _number_format(scale), "前年同期": _number_format(scale),
+        formats.append({"実績": _number_format(scale), "前年": _number_format(scale),
                         "年度末見込み": _number_format(scale), "差": _change_format(scale)})
     return rows, formats
 

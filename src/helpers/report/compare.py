@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from helpers.core.era import month_end_label
 from helpers.core.errors import WorkbookError
 from helpers.core.escaping import md
-from helpers.data.contract import MEASURES
 from helpers.data.plan import Plan
 from helpers.data.quick_checks import dated_snapshots
 from helpers.data.register import load_register
@@ -42,17 +41,17 @@ def earlier_snapshot(snapshot: Snapshot) -> str | None:
 
 
 def _move(before: KpiView, after: KpiView) -> float:
-    """How far a KPI moved, comparable across KPIs: ポイント for rates, the relative
-    change (in %) for stocks. Counts summed over the year so far are left out: they
-    grow through the year by construction."""
-    kpi = after.result.kpi
-    if before.value is None or after.value is None:
-        return math.nan
-    if kpi.aggregation == "sum" and kpi.numerator and MEASURES[kpi.numerator].kind == "flow":
+    """How far a KPI moved against the same period of the prior year, comparable across
+    KPIs: ポイント for rates, the relative change (in %) for counts of 1,000 or more. A
+    cumulative figure's growth since the last snapshot is the season, not news, so the
+    change on last year (like with like) is what is ranked."""
+    if after.change is None or after.applicability == "context":
         return math.nan
     if after.scale.change_unit == "ポイント":
-        return abs(after.value - before.value)
-    return math.nan if before.value == 0 else abs(100 * (after.value - before.value) / before.value)
+        return abs(after.change)
+    if after.scale.change_unit == "分" or not after.prior or abs(after.prior) < 1_000:
+        return math.nan
+    return abs(100 * after.change / after.prior)
 
 
 _ENGINES: dict[tuple[str, int], KpiEngine] = {}
@@ -83,12 +82,15 @@ def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top
     earlier = {v.id: v for v in models[0].views}
     pairs = [(earlier[v.id], v) for v in models[1].views if v.id in earlier]
     changed = tuple((a, b) for a, b in pairs if a.status != b.status and b.status is not None)
-    moved = sorted(((a, b) for a, b in pairs if not math.isnan(_move(a, b))), key=lambda p: (-_move(*p), p[1].id))
+    ranked = sorted(((a, b) for a, b in pairs if not math.isnan(_move(a, b))), key=lambda p: (-_move(*p), p[1].id))
+    # rates (ポイント) and counts (%) are ranked apart: a point and a percent do not compare
+    rates = [p for p in ranked if p[1].scale.change_unit == "ポイント"]
+    moved = rates[:(top + 1) // 2] + [p for p in ranked if p not in rates][:top // 2]
     register = load_register()
     earlier_items = {p.item.id: p for p in item_progress(register, before.progress, before.as_of)}
     item_changes = tuple((earlier_items[p.item.id], p) for p in item_progress(register, after.progress, after.as_of)
                          if p.item.id in earlier_items and earlier_items[p.item.id].status != p.status)
-    return Comparison(before, after, str(after.area(scope)["name_ja"]), changed, tuple(moved[:top]), item_changes)
+    return Comparison(before, after, str(after.area(scope)["name_ja"]), changed, tuple(moved), item_changes)
 
 
 def _move_text(a: KpiView, b: KpiView) -> str:
@@ -109,8 +111,10 @@ def _lines(c: Comparison, markdown: bool) -> list[str]:
                   for a, b in c.status_changes]
     else:
         lines.append("判定が変わった指標はない。")
-    lines += ["", bold("動きの大きい指標") + "（率はポイント、残高の件数は増減率の大きい順。年度累計の件数は除く）", ""]
-    lines += [f"- {esc(b.name)}: {_move_text(a, b)}" for a, b in c.moves]
+    lines += ["", bold("動きの大きい指標") + "（今回の前年同期比の大きい順。率はポイント、件数は増減率。"
+                                                   "年度累計の前回からの伸びは季節の動きのため比べない）", ""]
+    lines += [f"- {esc(b.name)}: {b.value_text}（{b.prior_basis}比 {b.change_text}。前回は{b.scale.text(a.value)}、"
+              f"{a.prior_basis}比 {b.scale.change_text(a.change)}）" for a, b in c.moves]
     if c.moves:
         lines += ["", f"注: {ROUNDING_NOTE}"]
     lines.append("")

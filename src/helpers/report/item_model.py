@@ -46,7 +46,8 @@ class DeliverableView:
     text: str
     kind: str
     due: dt.date
-    due_text: str
+    due_text: str  # 「令和6年1月（期限）」 for a table
+    due_phrase: str  # 「期限は令和6年1月」 for a sentence (no brackets inside brackets)
     done_text: str
     status: str
     note_text: str
@@ -92,7 +93,8 @@ def _deliverable(p: DeliverableProgress) -> DeliverableView:
     d = p.deliverable
     done = DASH if p.done_on is None else date_label(dt.date.fromisoformat(p.done_on))
     note = p.note or ("報告なし" if p.reported is None else DASH)
-    return DeliverableView(d.id, d.text, d.kind, d.due, due_text(d), done, p.status, note, p.grade or DASH,
+    phrase = due_text(d) if d.month is None else f"{d.kind}は{due_text(d).split('（')[0]}"
+    return DeliverableView(d.id, d.text, d.kind, d.due, due_text(d), phrase, done, p.status, note, p.grade or DASH,
                            p.grade_reason or "", p.issues or "", p.department or "")
 
 

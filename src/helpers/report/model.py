@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from helpers.core.era import fiscal_year_label, in_year_span_label, month_end, month_end_label
 from helpers.core.statuses import TRACKED
@@ -25,7 +25,7 @@ from helpers.engine.kpi import KpiEngine, KpiResult
 from helpers.report.formatting import plan_number
 from helpers.report.scale import DASH, DisplayScale, is_missing, scale_for
 
-__all__ = ["KpiView", "KpiModel", "ProjectionView", "build_kpi_model", "period_phrase",
+__all__ = ["KpiView", "KpiModel", "ProjectionView", "build_kpi_model", "period_phrase", "comparison_headings",
            "APPLICABILITY", "ROUNDING_NOTE", "JUDGED", "CONTEXT", "NATIONAL_ONLY", "NOT_APPLICABLE"]
 
 JUDGED, CONTEXT, NATIONAL_ONLY, NOT_APPLICABLE = "judged", "context", "national_only", "not_applicable"
@@ -51,6 +51,7 @@ class ProjectionView:
     low_text: str
     high_text: str
     text: str  # '77.6%（77.3%～77.9%）', with ＊ when held at 100%
+    range_text: str  # '77.3%～77.9%', or 最終月分の納付を除き確定 when the range rounds to nothing
     years: tuple[int, ...]
     capped: bool
 
@@ -92,6 +93,9 @@ class KpiView:
     projection: ProjectionView | None
     footnotes: tuple[str, ...]
     result: KpiResult = field(repr=False, compare=False)
+    figure_kind: str = "速報"  # 確定 once the KPI's year is closed; a projection is 見込み
+    final_note: str = ""  # when and how the year's figure becomes final (and is published)
+    same_as: str | None = None  # another KPI of the report with the very same figure (NP06 at 沖縄県)
 
     @property
     def has_value(self) -> bool:
@@ -127,7 +131,7 @@ class KpiView:
             "status": self.status, "status_text": self.status_text,
             "projection": None if p is None else [_rounded(p.low), _rounded(p.central), _rounded(p.high)],
             "projection_text": DASH if p is None else p.text,
-            "footnotes": list(self.footnotes),
+            "footnotes": list(self.footnotes), "figure_kind": self.figure_kind,
         }
 
 
@@ -282,10 +286,11 @@ def _view(engine: KpiEngine, kpi: Kpi, scope: str, fiscal_year: int, marks: dict
     projection = None
     if p is not None:
         cap = "＊" if p.capped else ""
-        projection = ProjectionView(p.central, p.low, p.high, scale.text(p.central), scale.text(p.low),
-                                    scale.text(p.high),
-                                    f"{scale.text(p.central)}（{scale.text(p.low)}～{scale.text(p.high)}）{cap}",
-                                    p.years, p.capped)
+        low, high = scale.text(p.low), scale.text(p.high)
+        # a range narrower than the shown digits is no range: only the last month's payments remain
+        span = "最終月分の納付を除き確定" if low == high else f"{low}～{high}"
+        projection = ProjectionView(p.central, p.low, p.high, scale.text(p.central), low, high,
+                                    f"{scale.text(p.central)}（{span}）{cap}", span, p.years, p.capped)
     return KpiView(
         id=kpi.id, name=kpi.name_ja, section=kpi.section, plan_page=kpi.plan_page, headline=kpi.headline,
         rule=kpi.target_rule, applicability=applies,
@@ -294,11 +299,48 @@ def _view(engine: KpiEngine, kpi: Kpi, scope: str, fiscal_year: int, marks: dict
         missing_reason=_missing_reason(r) if value is None and applies in (JUDGED, CONTEXT) else None,
         period=r.period,
         period_text=period_phrase(r) if value is not None else DASH,
-        prior=prior, prior_text=scale.text(prior), prior_basis="前年同期",
+        prior=prior, prior_text=scale.text(prior), prior_basis="前年度" if r.is_final else "前年同期",
         change=change, change_text=scale.change_text(change),
         target=r.target, target_text=target_text, judged_text=judged, mark=mark,
         status=status, status_text=status_text, projection=projection, footnotes=tuple(footnotes), result=r,
+        figure_kind="確定" if r.is_final else "速報", final_note=_final_note(engine, kpi, fiscal_year),
     )
+
+
+def _final_note(engine: KpiEngine, kpi: Kpi, fiscal_year: int) -> str:
+    """When the year's figure becomes final: 納付率 at the end of April after the year
+    (published in late June to early July), the others at the year's end."""
+    year_end = engine.year_end(kpi, fiscal_year)
+    if year_end.month == 4:
+        return (f"年度の値は{month_end_label(year_end)}までの納付で確定し、6月下旬～7月上旬に公表される"
+                "（それまでの年度の値は見込みである）。")
+    return f"年度の値は{month_end_label(year_end)}で確定する。"
+
+
+def comparison_headings(views: Sequence[KpiView]) -> tuple[str, str]:
+    """The headings of the prior and difference columns: 前年同期 in the year, 前年度 once
+    every KPI's year is closed, both words where a table mixes them."""
+    bases = {v.prior_basis for v in views} or {"前年同期"}
+    if len(bases) == 1:
+        (basis,) = bases
+        return basis, f"{basis}比"
+    return "前年同期・前年度", "前年比"
+
+
+def _same_figures(views: list[KpiView], kpis: Sequence[Kpi], scope: str) -> list[KpiView]:
+    """Mark a KPI fixed to the scope's own area (NP06 at 沖縄県) as the same figure as the
+    KPI it repeats (NP04), so that the narrative says it once."""
+    by_id = {k.id: k for k in kpis}
+    out = []
+    for v in views:
+        kpi = by_id[v.id]
+        twin = None
+        if kpi.area == scope and not kpi.derived:
+            twin = next((k.id for k in kpis if k.id != kpi.id and k.area is None and not k.derived
+                         and (k.numerator, k.denominator, k.aggregation) ==
+                         (kpi.numerator, kpi.denominator, kpi.aggregation)), None)
+        out.append(replace(v, same_as=twin) if twin else v)
+    return out
 
 
 def build_kpi_model(engine: KpiEngine, scope: str, fiscal_year: int, kpis: Sequence[Kpi]) -> KpiModel:
@@ -307,7 +349,7 @@ def build_kpi_model(engine: KpiEngine, scope: str, fiscal_year: int, kpis: Seque
     excluded = tuple(k for k in kpis if k not in shown)
     assumed = [k.id for k in shown if k.assumption]
     marks = {kpi_id: f"注{i + 1}" for i, kpi_id in enumerate(assumed)}
-    views = tuple(_view(engine, k, scope, fiscal_year, marks) for k in shown)
+    views = tuple(_same_figures([_view(engine, k, scope, fiscal_year, marks) for k in shown], shown, scope))
     area = engine.snapshot.area(scope)
     period = min(engine.snapshot.as_of, dt.date(fiscal_year + 1, 3, 31))
     notes = _notes(views, excluded, str(area["name_ja"]))
@@ -331,6 +373,10 @@ def _notes(views: tuple[KpiView, ...], excluded: tuple[Kpi, ...], scope_name: st
                    + "の各年度の同じ月末から年度末までの伸びを加えたもの。中央は伸びの平均、"
                    "幅は伸びの最小～最大による。判定は幅の下限が目標を満たせば達成見込み、"
                    "上限のみが満たせば要注意、上限も満たさなければ未達見込みとする。")
+    pending = [v for v in views if v.has_value and v.figure_kind == "速報" and v.period.month == 3
+               and v.final_note.startswith("年度の値は") and "公表" in v.final_note]
+    if pending:
+        out.append(f"{'、'.join(v.id for v in pending)}の値は速報である。{pending[0].final_note}")
     capped = [v.id for v in projected if v.projection.capped]
     if capped:
         out.append(f"＊ 率は100%を超えないため、見込みを100%で頭打ちとした（{'、'.join(capped)}）。")

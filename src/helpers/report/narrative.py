@@ -10,6 +10,7 @@ words sentences, never numbers, and the same model always gives the same text.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -18,6 +19,7 @@ from helpers.core.escaping import md
 from helpers.core.statuses import (
     ACHIEVED,
     AT_RISK,
+    DONE,
     DONE_LATE,
     GRADED_STATUSES,
     ITEM_STATUSES,
@@ -31,8 +33,9 @@ from helpers.core.statuses import (
 )
 from helpers.report.item_model import ItemView, short_title
 from helpers.report.model import CONTEXT, JUDGED, NATIONAL_ONLY, KpiView
+from helpers.report.scale import DASH
 
-__all__ = ["items_summary", "kpi_sentence", "section_narrative", "executive_summary", "status_counts",
+__all__ = ["items_summary", "kpi_sentence", "findings", "year_summary", "section_counts", "status_counts",
            "movements", "month_misses_text"]
 
 _GRADED = GRADED_STATUSES
@@ -67,7 +70,7 @@ def _verdict_text(view: KpiView) -> str:
         return f"目標（{target}）を達成できなかった。"
     if view.projection is not None:
         p = view.projection
-        lead = f"年度末の見込みは{p.central_text}（{p.low_text}～{p.high_text}）であり"
+        lead = f"年度末の見込みは{p.central_text}（{p.range_text}）であり"
         if status == ON_TRACK:
             return f"{lead}、目標（{target}）の達成が見込まれる。"
         if status == AT_RISK:
@@ -94,11 +97,18 @@ def kpi_sentence(view: KpiView) -> str:
         return f"{_strong(view.name)}は全国値のみを集計する指標であり、この範囲の値はない。"
     if not view.has_value:
         return f"{_strong(view.name)}は、この範囲・期間のデータがない。"
+    period = _period_clause(view.period_text)
     if view.applicability == CONTEXT:
-        return (f"{_strong(view.name)}は{md(view.area_name)}の値で{view.value_text}（{view.period_text}）であり、"
+        return (f"{_strong(view.name)}（{md(view.area_name)}の値）は{view.value_text}（{period}）であり、"
                 f"{_change_text(view)}。この範囲を含む地域の値であり、参考として示す。")
-    return (f"{_strong(view.name)}は{view.value_text}（{view.period_text}）であり、{_change_text(view)}。"
+    return (f"{_strong(view.name)}は{view.value_text}（{period}）であり、{_change_text(view)}。"
             f"{_verdict_text(view)}")
+
+
+def _period_clause(period_text: str) -> str:
+    """A period to go inside brackets, without brackets of its own:
+    「令和5年4月～8月分（9月末現在）」 reads 「令和5年4月～8月分、9月末現在」."""
+    return re.sub(r"（([^（）]*)）$", r"、\1", period_text)
 
 
 def status_counts(views: list[KpiView]) -> Counter:
@@ -108,12 +118,18 @@ def status_counts(views: list[KpiView]) -> Counter:
 
 
 def _counts_text(views: list[KpiView]) -> str:
+    """The verdict counts as a whole clause, である included: only the KPIs judged at
+    this scope are counted (全国値のみ and context figures are not)."""
     counts = status_counts(views)
     graded = sum(counts[s] for s in _GRADED)
     parts = "、".join(f"{s}{counts[s]}" for s in _GRADED if counts[s])
-    if not graded:
-        return "目標を定めた指標はいずれもまだ判定できない"
-    return f"目標を定めた{graded}指標の判定は{parts}"
+    if graded:
+        return f"目標を定めた{graded}指標の判定は{parts}である"
+    national = sum(1 for v in views if v.applicability == NATIONAL_ONLY)
+    pending = sum(1 for v in views if v.applicability == JUDGED and v.rule != "track" and v.status is None)
+    if pending:
+        return f"目標を定めた指標{pending}件は、まだ比べる値がない"
+    return "この範囲で判定する目標を定めた指標はない" + (f"（全国値のみの指標は{national}件）" if national else "")
 
 
 def _attention(views: list[KpiView]) -> list[KpiView]:
@@ -131,76 +147,122 @@ def movements(views: list[KpiView], limit: int = 2) -> str:
         if v.scale.change_unit == "ポイント":
             if abs(v.change) >= 1.0:
                 rates.append((abs(v.change), v))
-        elif v.scale.change_unit != "分" and abs(v.change / v.prior) >= 0.05:
+        # a count moves materially when it is large enough to matter (1,000 or more) and
+        # moved by 5% or more: 「外国人の職権適用者数（+25人）」 is not news
+        elif v.scale.change_unit != "分" and abs(v.prior) >= 1_000 and abs(v.change / v.prior) >= 0.05:
             counts.append((abs(v.change / v.prior), v))
     parts = []
-    for _, v in sorted(counts, key=lambda t: (-t[0], t[1].id))[:limit]:
-        parts.append(f"{md(v.name)}（{v.change_text}、{100 * v.change / v.prior:+.1f}%）")
     for _, v in sorted(rates, key=lambda t: (-t[0], t[1].id))[:limit]:
         parts.append(f"{md(v.name)}（{v.change_text}）")
+    for _, v in sorted(counts, key=lambda t: (-t[0], t[1].id))[:limit]:
+        parts.append(f"{md(v.name)}（{v.change_text}、{100 * v.change / v.prior:+.1f}%）")
     if not parts:
         return ""
-    return f"{views[0].prior_basis}からの変化が大きいのは、{'、'.join(parts)}である。"
+    bases = {v.prior_basis for v in views if v.prior is not None}
+    basis = bases.pop() if len(bases) == 1 else "前年"
+    return f"{basis}からの変化が大きいのは、{'、'.join(parts)}である。"
 
 
-def month_misses_text(misses: list[tuple[KpiView, list[tuple[dt.date, float]]]]) -> list[str]:
-    """Sentences on the months a monthly service level missed its target:
-    「コールセンター応答率は令和5年6月（68.2%）に目標（70%以上）を下回った。」"""
+def month_misses_text(misses: list[tuple[KpiView, list[tuple[dt.date, float]]]],
+                      months_so_far: int | None = None) -> list[str]:
+    """Sentences on the months a monthly service level missed its target, kept short:
+    「コールセンター応答率は令和5年4月～9月の6か月とも目標（70%以上）を下回った
+    （最も悪いのは令和5年6月の68.2%）。」"""
     lines = []
     for view, months in misses:
         if not months:
             continue
         verb = "下回った" if view.rule == "at_least" else "上回った"
-        listed = "、".join(f"{month_label(p)}（{view.scale.text(v)}）" for p, v in months)
-        lines.append(f"{md(view.name)}は{listed}に目標（{view.target_text}）を{verb}"
-                     f"（月単位、{len(months)}か月）。")
+        worst = (min if view.rule == "at_least" else max)(months, key=lambda m: m[1])
+        worst_text = f"（最も悪いのは{month_label(worst[0])}の{view.scale.text(worst[1])}）"
+        if months_so_far is not None and len(months) == months_so_far and len(months) > 1:
+            span = f"{month_label(months[0][0])}からの{len(months)}か月とも"
+        elif len(months) <= 2:
+            span = "、".join(month_label(p) for p, _ in months) + "に"
+        else:
+            span = f"{len(months)}か月（{month_label(months[0][0])}ほか）で"
+        lines.append(f"{md(view.name)}は{span}目標（{view.target_text}）を{verb}{worst_text}。")
     return lines
 
 
-def section_narrative(views: list[KpiView], *, section_name: str, scope_name: str,
-                      period_label: str, misses: list | None = None) -> str:
-    """The section's 所見 as Markdown, である調: the verdict counts, the plan's headline
-    items, what needs attention, notable movements, then the other KPIs; the KPIs
-    without a target are listed once, without repeating that they have none."""
-    lines = [f"{period_label}現在、{md(scope_name)}の{md(section_name)}において、{_counts_text(views)}である。"]
-    headline = [v for v in views if v.headline]
-    attention = [v for v in _attention(views) if not v.headline]
-    moved = movements(views) if views else ""
-    month_lines = month_misses_text(misses or [])
+def _gap_text(view: KpiView) -> str:
+    """How far an off-track KPI's projection falls short of its target, in its unit."""
+    if view.projection is None or view.target is None or view.status not in (AT_RISK, "未達見込み"):
+        return ""
+    gap = view.projection.low - view.target if view.status == AT_RISK else view.projection.high - view.target
+    edge = "下限" if view.status == AT_RISK else "上限"
+    return f"見込みの{edge}と目標の差は{view.scale.change_text(gap)}である。"
+
+
+def year_summary(views: list[KpiView], items: Sequence[ItemView]) -> list[str]:
+    """The 年度総括 of a closed-year report: what was achieved and what was not, the
+    figures still 速報, and the plan items completed, late or not carried out."""
+    lines = []
+    judged = [v for v in views if v.applicability == JUDGED]
+    achieved = [v.name for v in judged if v.status == ACHIEVED]
+    missed = [v.name for v in judged if v.status == MISSED]
+    if achieved or missed:
+        lines.append(f"目標を定めた指標のうち、達成は{len(achieved)}指標"
+                     + (f"、未達は{len(missed)}指標であり、{'と'.join(md(n) for n in missed)}が目標に届かなかった。"
+                        if missed else "である。"))
+    pending = [v for v in judged if v.figure_kind == "速報" and v.rule != "track"]
+    if pending:
+        lines.append(f"{'、'.join(md(v.name) for v in pending)}は年度の値がまだ確定していない（速報）。"
+                     + pending[0].final_note)
+    if items:
+        year_end = Counter(v.year_end for v in items)
+        lines.append("計画事項は、" + "、".join(f"{s}{year_end[s]}件" for s in YEAR_END_STATUSES if year_end[s])
+                     + "である。")
+        not_done = [v.id for v in items if v.year_end in ("一部未実施", "未実施")]
+        if not_done:
+            lines.append(f"一部未実施・未実施の計画事項は{'、'.join(not_done)}である。")
+        dated = [(v, d) for v in items for d in v.deliverables if d.kind != "年度内" and d.status in (DONE, DONE_LATE)]
+        if dated:
+            done = "、".join(f"{v.id} {d.id}（{d.due_phrase}）は{d.done_text}" for v, d in dated[:4])
+            lines.append(f"月の定めのある主な取組では、{done}に完了した。")
+    return lines
+
+
+def findings(views: list[KpiView], items: Sequence[ItemView], *, subject: str, period_label: str,
+             items_label: str, misses: list | None = None, months_so_far: int | None = None,
+             year_label: str | None = None, extra: Sequence[str] = ()) -> str:
+    """The 所見 as Markdown, である調, leading with what needs action: late 計画事項 (with
+    what the progress table says of them) and the KPIs off track, with the figure and the
+    gap; then the plan's headline KPIs; then the material movements; then the items'
+    counts, and one line for everything else, which the table lists. At a closed year
+    (`year_label`), a 年度総括 comes first. `extra` lines (the scorecard's section
+    counts) close it."""
+    action_items, item_info = items_summary(items, items_label, split=True)
+    off_track = [v for v in _attention(views) if not v.same_as]  # NP06 at 沖縄県 is NP04: said once
+    lines = [f"{period_label}現在、{subject}において、{_counts_text(views)}。"]
+    if year_label:
+        lines += ["", f"**{year_label}の総括**", ""] + [f"- {line}" for line in year_summary(views, items)]
+    action = action_items + [f"{kpi_sentence(v)}{_gap_text(v)}" for v in off_track]
+    if action:
+        lines += ["", "**対応を要する事項**", ""] + [f"- {line}" for line in action]
+    else:
+        lines += ["", "遅延している計画事項、要注意・未達見込み・未達の指標はない。"]
+    shown = {v.id for v in off_track}
+    headline = [v for v in views if v.headline and v.id not in shown and not v.same_as]
     if headline:
         lines += ["", "**計画の重点項目**", ""] + [f"- {kpi_sentence(v)}" for v in headline]
-    if attention:
-        lines += ["", "**注意を要する指標**", ""] + [f"- {kpi_sentence(v)}" for v in attention]
-    elif not _attention(views):
-        lines += ["", "要注意・未達見込み・未達の指標はない。"]
+    moved = movements([v for v in views if v.id not in shown and not v.headline]) if views else ""
+    month_lines = month_misses_text(misses or [], months_so_far)
     if moved or month_lines:
         lines += ["", "**主な動き**", ""] + [f"- {line}" for line in (moved, *month_lines) if line]
-    shown = {v.id for v in headline + attention}
-    graded = [v for v in views if v.id not in shown and v.rule != "track"]
-    if graded:
-        lines += ["", "**その他の目標を定めた指標**", ""] + [f"- {kpi_sentence(v)}" for v in graded]
-    tracked = [v for v in views if v.id not in shown and v.rule == "track"]
-    if tracked:
-        lines += ["", "**実績を把握する指標**（目標は定めていない）", ""] + [f"- {kpi_sentence(v)}" for v in tracked]
+    if item_info:
+        lines += ["", f"**{items_label}**", ""] + [f"- {line}" for line in item_info]
+    if extra:
+        lines += ["", *extra]
+    rest = [v for v in views if v.id not in shown and not v.headline]
+    if rest:
+        lines += ["", f"その他の{len(rest)}指標の値と判定は、表のとおりである。"]
     return "\n".join(lines)
 
 
-def executive_summary(views: list[KpiView], *, section_names: dict[str, str], scope_name: str,
-                      period_label: str, plan_label: str) -> str:
-    """The scorecard's summary for management as Markdown, である調: the verdict
-    counts, the plan's headline items, what needs attention, then each section."""
-    judged = [v for v in views if v.applicability == JUDGED]
-    lines = [f"{period_label}現在、{md(scope_name)}における{md(plan_label)}の{len(judged)}指標のうち、"
-             f"{_counts_text(views)}である。", ""]
-    headline = [v for v in views if v.headline]
-    if headline:
-        lines += ["**計画の重点項目**", ""] + [f"- {kpi_sentence(v)}" for v in headline] + [""]
-    attention = [v for v in _attention(views) if not v.headline]
-    if attention:
-        lines += ["**注意を要する指標**", ""] + [f"- {kpi_sentence(v)}" for v in attention] + [""]
-    elif not _attention(views):
-        lines += ["要注意・未達見込み・未達の指標はない。", ""]
-    lines += ["**区分別の判定**", ""]
+def section_counts(views: list[KpiView], section_names: dict[str, str]) -> list[str]:
+    """The scorecard's 区分別の判定: each section's KPIs by status, one line each."""
+    lines = ["**区分別の判定**", ""]
     for section, name in section_names.items():
         part = [v for v in views if v.section == section]
         if not part:
@@ -208,37 +270,41 @@ def executive_summary(views: list[KpiView], *, section_names: dict[str, str], sc
         counts = status_counts(part)
         summary = "、".join(f"{s}{counts[s]}" for s in KPI_STATUSES if counts[s]) or "判定なし"
         lines.append(f"- {_strong(name)}（{len(part)}指標）: {summary}")
-    return "\n".join(lines)
+    return lines
 
 
-def items_summary(items: Sequence[ItemView], scope_label: str) -> list[str]:
-    """Sentences for the narrative, である調: the counts (and, in a closed year, the
-    year-end 実施状況), then every late item with each deliverable it missed, in the
-    plan's words, the items done after their date, then the items with no report
-    (at year end: as needing one)."""
+def items_summary(items: Sequence[ItemView], scope_label: str, split: bool = False):
+    """Sentences for the narrative, である調: every late item with each deliverable it
+    missed in the plan's words and what the progress table says of it (取組状況, 課題),
+    the items with no report (at year end: as needing one); then the counts (and, in a
+    closed year, the year-end 実施状況) and the items done after their date.
+
+    Returns the lines in that order, or (lines needing action, the others) with `split`.
+    """
     if not items:
-        return []
-    counts = Counter(v.status for v in items)
-    lines = [f"{scope_label}の計画事項{len(items)}件の状況は、"
-             + "、".join(f"{s}{counts[s]}件" for s in ITEM_STATUSES if counts[s]) + "である。"]
+        return ([], []) if split else []
+    action, info = [], []
     closed = items[0].year_end is not None
+    unreported = [v.id for v in items if all(d.note_text == "報告なし" for d in v.deliverables)]
+    for v in [v for v in items if v.status == LATE and v.id not in unreported]:
+        late = [d for d in v.deliverables if d.status == LATE]
+        missed = "、".join(f"{d.id}「{md(d.text)}」（{d.due_phrase}）" for d in late)
+        verb = "開始" if all(d.kind == "開始" for d in late) else "完了"
+        said = "。".join(dict.fromkeys(t for d in late for t in (d.note_text, d.issues) if t and t != DASH))
+        action.append(f"**遅延**: {v.id} {md(short_title(v.title))}は、{missed}の期日までに{verb}していない"
+                      + (f"。報告は「{md(said)}」である。" if said else "。"))
+    if unreported and closed:
+        action.append(f"年度末の報告がない計画事項が{len(unreported)}件（{'、'.join(unreported)}）あり、報告を要する。")
+    counts = Counter(v.status for v in items)
+    info.append(f"{scope_label}{len(items)}件の状況は、"
+                + "、".join(f"{s}{counts[s]}件" for s in ITEM_STATUSES if counts[s]) + "である。")
     if closed:
         year_end = Counter(v.year_end for v in items)
-        lines.append("年度末の実施状況は、" + "、".join(f"{s}{year_end[s]}件" for s in YEAR_END_STATUSES if year_end[s])
-                     + "である。")
-    for v in [v for v in items if v.status == LATE]:
-        late = [d for d in v.deliverables if d.status == LATE]
-        missed = "、".join(f"{d.id}「{md(d.text)}」（{d.due_text}）" for d in late)
-        verb = "開始" if all(d.kind == "開始" for d in late) else "完了"
-        reported = "、".join(dict.fromkeys(d.note_text for d in late)) if late else ""
-        lines.append(f"**遅延**: {v.id} {md(short_title(v.title))}は、{missed}の期日までに{verb}していない"
-                     f"（取組状況: {md(reported) or '報告なし'}）。")
+        info.append("年度末の実施状況は、" + "、".join(f"{s}{year_end[s]}件" for s in YEAR_END_STATUSES if year_end[s])
+                    + "である。")
     for v in [v for v in items if any(d.status == DONE_LATE for d in v.deliverables)]:
-        done = "、".join(f"{d.id}（{d.due_text}）を{d.done_text}" for d in v.deliverables if d.status == DONE_LATE)
-        lines.append(f"{v.id} {md(short_title(v.title))}は、{done}に完了した（予定より後）。")
-    unreported = [v.id for v in items if all(d.note_text == "報告なし" for d in v.deliverables)]
-    if unreported and closed:
-        lines.append(f"年度末の報告がない計画事項が{len(unreported)}件（{'、'.join(unreported)}）あり、報告を要する。")
-    elif unreported:
-        lines.append(f"報告のない計画事項は{len(unreported)}件（{'、'.join(unreported)}）である。")
-    return lines
+        done = "、".join(f"{d.id}（{d.due_phrase}）を{d.done_text}" for d in v.deliverables if d.status == DONE_LATE)
+        info.append(f"{v.id} {md(short_title(v.title))}は、{done}に完了した（予定より後）。")
+    if unreported and not closed:
+        info.append(f"報告のない計画事項は{len(unreported)}件（{'、'.join(unreported)}）である。")
+    return (action, info) if split else action + info

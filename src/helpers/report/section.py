@@ -15,7 +15,7 @@ from IPython.display import Markdown
 from helpers.core.era import fiscal_year_label, month_end_label, shift_months
 from helpers.core.escaping import md, md_code
 from helpers.core.paths import display_path
-from helpers.data.contract import LEVEL_LABELS, MEASURES
+from helpers.data.contract import LEVEL_LABELS, MEASURES, NATIONAL_CODE
 from helpers.data.plan import Kpi, Plan
 from helpers.data.register import Register, load_register
 from helpers.data.snapshot import Snapshot
@@ -24,7 +24,7 @@ from helpers.engine.item_progress import ItemProgress, item_progress
 from helpers.engine.kpi import KpiEngine, KpiResult, meets_target
 from helpers.report import narrative, plots
 from helpers.report.item_model import ItemView, item_views
-from helpers.report.model import JUDGED, KpiModel, KpiView, build_kpi_model
+from helpers.report.model import JUDGED, KpiModel, KpiView, build_kpi_model, comparison_headings
 from helpers.report.scale import DASH
 from helpers.report.tables import Table, styled
 from helpers.sections import registry as sections
@@ -192,7 +192,16 @@ class SectionReport:
             "計画": v.plan_page,
         } for v in (self.views if views is None else views)]
         # the columns even for a section without KPIs (a plan part tracked by items only)
-        return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+        frame = pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+        chosen = self.views if views is None else views
+        prior, change = comparison_headings(chosen)
+        if prior == "前年同期・前年度":  # a table that mixes them says which, row by row
+            frame.insert(frame.columns.get_loc("前年同期"), "比較の基準", [v.prior_basis for v in chosen])
+        return frame.rename(columns={"前年同期": prior, "前年同期比": change})
+
+    def comparison_headings(self) -> tuple[str, str]:
+        """The KPI table's prior and difference headings (前年同期 in the year, 前年度 at its end)."""
+        return comparison_headings(self.views)
 
     def notes(self) -> list[str]:
         """Footnotes of the KPI table (from the model)."""
@@ -202,7 +211,7 @@ class SectionReport:
         """The section's KPIs as a styled table, with its footnotes."""
         caption = f"{self.section_name}の指標（{self.scope_name}、{self.period_label}現在）"
         return styled(self.kpi_frame(), uuid=f"{self.section_id}-kpis", caption=caption,
-                      status_column="判定", right_align=("実績", "前年同期", "前年同期比"),
+                      status_column="判定", right_align=("実績", *self.comparison_headings()),
                       nowrap=("年度末見込み（幅）", "計画"),
                       notes=self.notes())
 
@@ -271,17 +280,28 @@ class SectionReport:
         """The section's 所見, from the results by fixed templates: the KPIs, and the
         section's 計画事項 (late ones named), first when the section says so."""
 
-        text = narrative.section_narrative(self.views, section_name=self.section_name,
-                                           scope_name=self.scope_name, period_label=self.period_label,
-                                           misses=self.month_misses())
-        item_lines = narrative.items_summary(self.item_views(), "この区分")
-        if not item_lines:
-            return Markdown(text)
-        block = "\n".join(["**計画事項**", "", *[f"- {line}" for line in item_lines]])
-        if self.spec.items_first:
-            lead, _, rest = text.partition("\n")
-            return Markdown(f"{lead}\n\n{block}\n{rest}")
-        return Markdown(f"{text}\n\n{block}")
+        return Markdown(self.findings(f"{md(self.scope_name)}の{md(self.section_name)}"))
+
+    @property
+    def items_label(self) -> str:
+        """How the 所見 names the items it counts: the section's, or the whole plan's on
+        the scorecard; （全国） beside a scope below 全国 (the items are the plan's)."""
+        where = "計画全体の計画事項" if self.section_id == SCORECARD else "この区分の計画事項"
+        return where if self.scope == NATIONAL_CODE else f"{where}（全国）"
+
+    @property
+    def closed_year(self) -> bool:
+        """Whether the report is at the end of its fiscal year (3月末 or later)."""
+        return self.period >= dt.date(self.fiscal_year + 1, 3, 31)
+
+    def findings(self, subject: str, extra: tuple[str, ...] = ()) -> str:
+        """The 所見 of this report (`helpers.report.narrative.findings`)."""
+        months_so_far = (self.period.year - self.fiscal_year) * 12 + self.period.month - 3
+        return narrative.findings(self.views, self.item_views(whole_plan=self.section_id == SCORECARD),
+                                  subject=subject, period_label=self.period_label, items_label=self.items_label,
+                                  misses=self.month_misses(), months_so_far=months_so_far,
+                                  year_label=f"{fiscal_year_label(self.fiscal_year)}" if self.closed_year else None,
+                                  extra=extra)
 
     def provenance(self) -> Markdown:
         """Where the numbers come from (no clock time: outputs stay reproducible)."""

@@ -10,7 +10,7 @@ import math
 import pandas as pd
 from IPython.display import Markdown
 
-from helpers.core.era import fiscal_year_label, month_end, shift_months
+from helpers.core.era import fiscal_year_label, month_end, month_label, shift_months
 from helpers.data.contract import FORMS, MEASURES, NATIONAL_CODE
 from helpers.engine.rates import ratio
 from helpers.report import plots
@@ -35,7 +35,13 @@ def _to_date(r: SectionReport, measure: str, fiscal_year: int, period) -> float:
 
 
 def _span(r: SectionReport) -> str:
-    return f"{fiscal_year_label(r.fiscal_year)}4月～{r.period.month}月"
+    """The months summed, in the form the KPI tables use: 「令和5年4月～9月」."""
+    start = month_end(r.fiscal_year, 4)
+    if r.period == start:
+        return month_label(start)
+    if r.period.year == start.year:
+        return f"{month_label(start)}～{r.period.month}月"
+    return f"{month_label(start)}～{month_label(r.period)}"
 
 
 def activity_table(r: SectionReport, measures: tuple[str, ...]) -> Table | Markdown:

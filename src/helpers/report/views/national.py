@@ -119,7 +119,7 @@ def national_series_note(r: SectionReport) -> Markdown:
         f"向上を目指している。最終納付率の直近値 {latest_final['value']:.1f}% は"
         f"「{fiscal_year_label(int(latest_final['measured_fy']))}の最終納付率」として公表された"
         f"{fiscal_year_label(premium)}分保険料の率であり、{fiscal_year_label(int(latest_final['measured_fy']))}分"
-        f"保険料の率ではない。{fiscal_year_label(r.fiscal_year)}の結果は年度終了後（翌年7月頃）に公表される。"
+        f"保険料の率ではない。{fiscal_year_label(r.fiscal_year)}の納付率は翌年度の4月末までの納付で確定し、6月下旬～7月上旬に公表される。"
     )
 
 

@@ -26,16 +26,15 @@ def scorecard_table(r: SectionReport) -> Table:
     frame.insert(0, "区分", [names[v.section] for v in r.views])
     return styled(frame, uuid="scorecard-kpis",
                   caption=f"{fiscal_year_label(r.plan.fiscal_year)}計画の全指標（{r.scope_name}、{r.period_label}現在）",
-                  status_column="判定", right_align=("実績", "前年同期", "前年同期比"),
+                  status_column="判定", right_align=("実績", *r.comparison_headings()),
                   nowrap=("年度末見込み（幅）", "計画"), notes=r.notes())
 
 
 def executive_summary(r: SectionReport) -> Markdown:
     """A short summary in Japanese: counts by status, by section, and what needs attention."""
     names = {s.id: s.name_ja for s in r.plan.sections}
-    return Markdown(narrative.executive_summary(r.views, section_names=names, scope_name=r.scope_name,
-                                                period_label=r.period_label,
-                                                plan_label=f"{fiscal_year_label(r.plan.fiscal_year)}計画"))
+    subject = f"{md(r.scope_name)}における{fiscal_year_label(r.plan.fiscal_year)}計画の全指標"
+    return Markdown(r.findings(subject, extra=tuple(narrative.section_counts(r.views, names))))
 
 
 def status_chart(r: SectionReport):
