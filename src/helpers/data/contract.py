@@ -166,7 +166,7 @@ _DEFINITIONS = [
                 _m(f"e_filed_{key}", f"{form}の電子申請被保険者数", "人", "flow", "national",
                    f"上のうち電子申請によるもの（{form}）。", bounded_by=f"filed_{key}"))],
     # 計画が数で示す取組（KPI ではなく実績を把握する。計画の(5)(9)(12)）
-    _m("hp_page_views", "ホームページの閲覧数", "件", "flow", "national",
+    _m("hp_page_views", "ホームページの総アクセス数", "件", "flow", "national",
        "当月の機構ホームページのページビュー数。"),
     _m("sns_posts", "SNS による情報発信の件数", "件", "flow", "national", "当月に機構の公式 SNS で発信した件数。"),
     _m("seminars_held", "年金セミナー・年金制度説明会の開催回数", "回", "flow", "office",
