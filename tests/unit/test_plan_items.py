@@ -222,8 +222,27 @@ def test_forms_must_add_up_to_the_seven_form_total(tmp_path, capsys):
     assert main(["validate", str(folder)]) == 1
     err = capsys.readouterr().err
     assert ("期間 2023-09-30、地域 00: 主要7届書の届出被保険者数（filed_insured）が届書別の合計と一致しません"
-            "（1,000 ≠ 内訳の合計 700）") in err
-    assert "e_filed_insured）が届書別" not in err
+            "（1,000 ≠ 内訳の合計 700）").replace("届書別", "内訳（" + "、".join(f"filed_{k}" for k in FORMS) + "）") in err
+    assert "e_filed_insured）が内訳" not in err
+
+
+def test_seminars_and_briefings_are_counted_apart_and_add_up(tmp_path, capsys):
+    from helpers.report.views.activity import INFORMATION, activity_table
+
+    r = open_section("information_online", snapshot="sample-2023-09-30", plan_file="params/plan_fy2023.yaml",
+                     scope="00", fiscal_year=2023)
+    frame = activity_table(r, INFORMATION).frame
+    items = list(frame["項目"])
+    assert "年金セミナーの開催回数" in items and "年金制度説明会の開催回数" in items
+    assert "年金セミナー・年金制度説明会の開催回数" not in items  # the total would say it twice
+    m = load_snapshot("sample-2023-09-30").measures
+    year = m[(m["period"] >= "2023-04-30") & (m["period"] <= "2023-09-30")]
+    seminars = year.loc[year["measure"] == "pension_seminars", "value"].sum()
+    assert frame.set_index("項目").iloc[:, 1]["年金セミナーの開催回数"] == f"{seminars:,.0f}回"
+    rows = [("2023-09-30", "01001", "seminars_held", None, 10), ("2023-09-30", "01001", "pension_seminars", None, 3),
+            ("2023-09-30", "01001", "system_briefings", None, 6)]
+    assert main(["validate", str(make_snapshot(tmp_path / "snap", rows))]) == 1
+    assert "年金セミナー・年金制度説明会の開催回数（seminars_held）が内訳" in capsys.readouterr().err
 
 
 def test_efiling_by_form_is_a_ratio_of_sums():

@@ -170,7 +170,12 @@ _DEFINITIONS = [
        "当月の機構ホームページのページビュー数。"),
     _m("sns_posts", "SNS による情報発信の件数", "件", "flow", "national", "当月に機構の公式 SNS で発信した件数。"),
     _m("seminars_held", "年金セミナー・年金制度説明会の開催回数", "回", "flow", "office",
-       "当月に年金事務所が開催した年金セミナー・年金制度説明会（学校・事業所等）の回数。"),
+       "当月に年金事務所が開催した年金セミナー・年金制度説明会（学校・事業所等）の回数（下の2つの合計）。"),
+    # the plan counts the two apart (年金セミナー 810回、年金制度説明会 2,060回, R4.4～9)
+    _m("pension_seminars", "年金セミナーの開催回数", "回", "flow", "office",
+       "当月に年金事務所が教育関係機関等で開催した年金セミナーの回数。"),
+    _m("system_briefings", "年金制度説明会の開催回数", "回", "flow", "office",
+       "当月に年金事務所が企業・事業所担当者等に開催した年金制度説明会（制度・事務手続説明会を含む）の回数。"),
     _m("nenkin_net_logins", "ねんきんネットの利用件数", "件", "flow", "national",
        "当月のねんきんネットへのログイン件数。"),
     _m("mynaportal_logins", "マイナポータル経由のねんきんネット利用件数", "件", "flow", "national",
@@ -193,7 +198,8 @@ FORMS = {m.name[len("filed_"):]: m.label_ja.removesuffix("の届出被保険者�
          if m.name.startswith("filed_") and m.name != "filed_insured"}
 # Breakdowns that must add up to their total, period by period: total -> parts.
 BREAKDOWNS = {"filed_insured": tuple(f"filed_{k}" for k in FORMS),
-              "e_filed_insured": tuple(f"e_filed_{k}" for k in FORMS)}
+              "e_filed_insured": tuple(f"e_filed_{k}" for k in FORMS),
+              "seminars_held": ("pension_seminars", "system_briefings")}
 
 
 # Measures expected in every month from their first to their last: the flows, whose

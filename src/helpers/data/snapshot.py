@@ -493,7 +493,7 @@ def _check_months(known: pd.DataFrame, dates: pd.Series, label: str) -> list[Pro
 
 def _check_breakdowns(known: pd.DataFrame, label: str) -> list[Problem]:
     """Where a total and all its parts are given for a period and area, the parts add
-    up to the total (主要7届書 = the seven forms)."""
+    up to the total (主要7届書 = the seven forms; セミナー・説明会 = the two kinds)."""
     out: list[Problem] = []
     keys = ["period", "area_code"]
     for total, parts in BREAKDOWNS.items():
@@ -505,7 +505,7 @@ def _check_breakdowns(known: pd.DataFrame, label: str) -> list[Problem]:
         summed = pieces.groupby(keys)["value"].sum()[complete]
         joined = pd.concat([whole.rename("total"), summed.rename("parts")], axis=1, join="inner")
         bad = joined[joined["total"] != joined["parts"]]
-        rule = f"{MEASURES[total].label_ja}（{total}）が届書別の合計と一致しません"
+        rule = f"{MEASURES[total].label_ja}（{total}）が内訳（{'、'.join(parts)}）の合計と一致しません"
         out += _limited([Problem(label, f"期間 {p}、地域 {a}", f"{rule}（{t:,.0f} ≠ 内訳の合計 {s:,.0f}）")
                          for (p, a), t, s in zip(bad.index, bad["total"], bad["parts"])], label, rule)
     return out

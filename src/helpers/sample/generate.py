@@ -244,8 +244,17 @@ def generate_history() -> pd.DataFrame:
     _consultation(b, offices)
     _records_and_national(b, offices, months)
     _plan_activities(b, offices)  # last, so the random draws of everything above are unchanged
-    frame = b.frame()
+    frame = _split_seminars(b.frame())
     return frame[frame["period"] <= last.isoformat()].reset_index(drop=True)
+
+
+def _split_seminars(frame: pd.DataFrame) -> pd.DataFrame:
+    """年金セミナー and 年金制度説明会 from their total, in the plan's proportion (810 to
+    2,060 in R4.4～9), so that the two add up to it exactly (no new random draws)."""
+    total = frame[frame["measure"] == "seminars_held"]
+    seminars = total.assign(measure="pension_seminars", value=(total["value"] * 810 + 1_435) // 2_870)
+    briefings = total.assign(measure="system_briefings", value=total["value"] - seminars["value"])
+    return pd.concat([frame, seminars, briefings], ignore_index=True)
 
 
 def _national_pension_rates(b: _Builder, o: _Offices) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from helpers.core.era import fiscal_year_label, month_end, month_label, shift_months
-from helpers.data.contract import FORMS, MEASURES, NATIONAL_CODE
+from helpers.data.contract import BREAKDOWNS, FORMS, MEASURES, NATIONAL_CODE
 from helpers.engine.rates import ratio
 from helpers.report import plots
 from helpers.report.formatting import format_count
@@ -22,7 +22,10 @@ from helpers.report.tables import Table, styled
 __all__ = ["INFORMATION", "OPERATIONS", "activity_table", "activity_panels", "work_style_table",
            "efiling_by_form"]
 
-INFORMATION = ("hp_page_views", "sns_posts", "seminars_held", "nenkin_net_logins", "mynaportal_logins")
+# 年金セミナー and 年金制度説明会 apart, as the plan counts them; their total only for a
+# snapshot that does not give the two
+INFORMATION = ("hp_page_views", "sns_posts", "pension_seminars", "system_briefings", "seminars_held",
+               "nenkin_net_logins", "mynaportal_logins")
 OPERATIONS = ("overtime_hours", "leave_days_taken", "clerical_errors")
 
 
@@ -49,12 +52,16 @@ def activity_table(r: SectionReport, measures: tuple[str, ...]) -> Table | Markd
     the change (実績把握: the plan sets no number for them)."""
     rows = []
     prior_period = shift_months(r.period, -12)
+    shown: set[str] = set()
     for name in measures:
         spec = MEASURES[name]
+        if set(BREAKDOWNS.get(name, ())) and set(BREAKDOWNS[name]) <= shown:
+            continue  # its parts are in the table: the total would say it twice
         this = _to_date(r, name, r.fiscal_year, r.period)
         last = _to_date(r, name, r.fiscal_year - 1, prior_period)
         if math.isnan(this):
             continue
+        shown.add(name)
         growth = ratio(this - last, last)
         change = "—" if math.isnan(growth) else f"{growth:+.1f}%"
         where = "全国" if _area(r, name) == NATIONAL_CODE and r.scope != NATIONAL_CODE else r.scope_name
