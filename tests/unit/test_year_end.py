@@ -97,3 +97,13 @@ def test_no_broken_grammar(findings):
             assert bad not in text, (key, bad)
         # one form for a period: never 「令和5年度4月～9月累計」 beside 「令和5年4月～9月累計」
         assert not re.search(r"令和\d+年度\d+月～", text), key
+
+
+def test_the_comparison_has_no_nested_brackets():
+    from helpers.data.plan import load_plan
+    from helpers.data.snapshot import load_snapshot
+    from helpers.report.compare import compare, comparison_text
+
+    for scope in SCOPES:
+        text = comparison_text(compare("sample-2023-09-30", load_snapshot("sample-2024-03-31"), load_plan(), scope))
+        assert "））" not in text and "（（" not in text, scope

@@ -96,7 +96,7 @@ def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top
 def _move_text(a: KpiView, b: KpiView) -> str:
     """Both figures in the later view's unit, so that the line never mixes units."""
     change = None if a.value is None or b.value is None else b.value - a.value
-    return f"{b.scale.text(a.value)} → {b.value_text}（{b.scale.change_text(change)}）"
+    return f"{b.scale.text(a.value)} → {b.value_text}、{b.scale.change_text(change)}"
 
 
 def _lines(c: Comparison, markdown: bool) -> list[str]:
