@@ -18,6 +18,8 @@ from helpers.core.errors import WorkbookError
 from helpers.data.contract import LEVEL_LABELS, LEVELS, NATIONAL_CODE
 from helpers.data.plan import DEFAULT_PLAN
 
+PLAN_HELP = f"計画ファイル（既定: スナップショットの年度の計画 params/plan_fy<年度>.yaml。例: {DEFAULT_PLAN}）"
+
 __all__ = ["main", "build_parser"]
 
 
@@ -104,11 +106,14 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from helpers.data.quick_checks import check_scope
 
     area = check_scope(args.after, args.area)
-    from helpers.data.plan import load_plan
+    from helpers.data.plan import choose_plan, load_plan
+    from helpers.data.quick_checks import snapshot_fiscal_year
     from helpers.data.snapshot import load_snapshot
     from helpers.report.compare import compare, comparison_text
 
-    print(comparison_text(compare(args.before, load_snapshot(args.after), load_plan(args.plan), area)))
+    year = snapshot_fiscal_year(args.after)
+    plan_file = args.plan or (choose_plan(None, year) if year else DEFAULT_PLAN)
+    print(comparison_text(compare(args.before, load_snapshot(args.after), load_plan(plan_file), area)))
     return 0
 
 
@@ -181,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     kpis = add("kpis", "全 KPI の実績・前年同期比・判定を表示する")
     kpis.add_argument("--snapshot", help="スナップショットの ID またはフォルダ（既定: 基準日が最も新しいもの。run と同じ）")
-    kpis.add_argument("--plan", default=DEFAULT_PLAN, help="計画ファイル")
+    kpis.add_argument("--plan", help=PLAN_HELP)
     kpis.add_argument("--area", default=NATIONAL_CODE,
                       help="地域コード（既定: 00 = 全国。4 は 04、r8 は R8、全角数字も可）")
     kpis.add_argument("--fiscal-year", type=int, help="年度（西暦、既定: スナップショットの年度）")
@@ -204,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="範囲内の地域ごとにレポートを作る（region / prefecture / office）")
     run.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU のコア数）")
     run.add_argument("--out", default="reports", help="出力先フォルダ（既定: reports）")
-    run.add_argument("--plan", default=DEFAULT_PLAN, help="計画ファイル")
+    run.add_argument("--plan", help=PLAN_HELP)
     run.add_argument("--engine", choices=["inprocess", "kernel"], default="inprocess",
                      help="実行方式（inprocess: 作業プロセスを使い回す〔既定〕、kernel: ノートブックごとに新しいカーネル）")
     run.add_argument("--keep-notebooks", action="store_true",
@@ -222,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("before", help="前回のスナップショット（ID またはフォルダ）")
     diff.add_argument("after", help="今回のスナップショット（ID またはフォルダ）")
     diff.add_argument("--area", default=NATIONAL_CODE, help="地域コード（既定: 00 = 全国）")
-    diff.add_argument("--plan", default=DEFAULT_PLAN, help="計画ファイル")
+    diff.add_argument("--plan", help=PLAN_HELP)
     diff.set_defaults(func=_cmd_diff)
 
     notebooks = add("notebooks", "notebooks/ のノートブックを既定のパラメータで実行し直して保存する")

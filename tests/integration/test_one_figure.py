@@ -27,6 +27,7 @@ OKINAWA_KPIS = {"NP06", "NP07"}  # about 沖縄県 (plan P.8-11)
 NATIONAL_ONLY = {"CB04", "RC01", "IN01", "IN02", "OL01", "HR01"}  # counted for the whole country only
 # The words each applicability is written in (README「判定の意味」)
 APPLIES = {"judged": "判定対象", "context": "参考表示（この範囲を含む地域の値）", "national_only": "全国値のみ"}
+FY2023_PLAN = ("--plan", "params/plan_fy2023.yaml")
 FORBIDDEN = re.compile(r"(?<![A-Za-z])(nan|NaN|None|inf|-inf|Infinity)(?![A-Za-z])")
 
 
@@ -83,17 +84,17 @@ def _page_kpis(page: _Text) -> dict[str, dict[str, str]]:
 _CLI: dict[tuple[str, str], tuple[dict[str, dict[str, str]], str]] = {}
 
 
-def _cli_kpis(snapshot: str, scope: str) -> tuple[dict[str, dict[str, str]], str]:
+def _cli_kpis(snapshot: str, scope: str, *plan: str) -> tuple[dict[str, dict[str, str]], str]:
     """`workbook kpis` in this process (its snapshot stays loaded between calls), once per pair."""
     if (snapshot, scope) not in _CLI:
-        _CLI[snapshot, scope] = _run_cli_kpis(snapshot, scope)
+        _CLI[snapshot, scope] = _run_cli_kpis(snapshot, scope, *plan)
     return _CLI[snapshot, scope]
 
 
-def _run_cli_kpis(snapshot: str, scope: str) -> tuple[dict[str, dict[str, str]], str]:
+def _run_cli_kpis(snapshot: str, scope: str, *plan: str) -> tuple[dict[str, dict[str, str]], str]:
     out = io.StringIO()
     with redirect_stdout(out):
-        assert workbook_main(["kpis", "--snapshot", snapshot, "--area", scope]) == 0
+        assert workbook_main(["kpis", "--snapshot", snapshot, "--area", scope, *plan]) == 0
     text = out.getvalue()
     lines = [line.split(" | ") for line in text.splitlines() if " | " in line]
     header = lines[0]
@@ -225,7 +226,8 @@ def april(tmp_path_factory):
     snapshot = april_of_next_year(snapshots_dir() / "sample-2024-03-31", root / "internal-2024-04-30")
     pages = {}
     # every section for 全国, where the lowest-rate offices printed nan
-    done = workbook("run", "--snapshot", str(snapshot), "--out", str(root / "reports"))
+    # no plan of 令和6年度 is bundled: the FY2023 plan, asked for by name
+    done = workbook("run", "--snapshot", str(snapshot), "--out", str(root / "reports"), *FY2023_PLAN)
     assert done.returncode == 0, done.stderr
     pages["00"] = root / "reports" / snapshot.name
     return snapshot, pages
@@ -239,10 +241,10 @@ def test_the_april_report_of_a_new_year_has_no_nan(april):
         text = "".join(_page(page).text)
         assert not FORBIDDEN.search(text), (page.name, FORBIDDEN.search(text))
     for scope in ("00", "47001"):
-        kpis, cli = _cli_kpis(str(snapshot), scope)
+        kpis, cli = _cli_kpis(str(snapshot), scope, *FY2023_PLAN)
         assert not FORBIDDEN.search(cli), scope
         assert kpis["NP04"]["実績"] == "—" and "納付期限（翌月末）が来ていない" in cli, scope
-    assert _cli_kpis(str(snapshot), "47001")[0]["NP06"]["判定"] == "参考表示"
+    assert _cli_kpis(str(snapshot), "47001", *FY2023_PLAN)[0]["NP06"]["判定"] == "参考表示"
     # the missing in-year rate is 「—」 with the reason beside it
     national = "".join(_page(pages["00"] / "01_national_pension.html").text)
     assert "令和6年度分保険料の納付期限（翌月末）が来ていないため、年度内の率はまだない" in national

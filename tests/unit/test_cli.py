@@ -92,3 +92,19 @@ def test_scorecard_compares_with_the_latest_earlier_snapshot():
                              scope="00", fiscal_year=2023)
     assert changes(september).data == "比べる前回のスナップショット（基準日がこれより前のもの）はない。"
     assert changes(march, compare_with="none").data.startswith("前回との比較は行わない")
+
+
+def test_the_default_plan_is_the_snapshots_years(tmp_path, capsys):
+    """A snapshot of 令和6年度 with no params/plan_fy2024.yaml: a message naming the file
+    looked for, exit 2, no traceback; --plan still chooses any plan."""
+    from snapshot_factory import make_snapshot
+
+    folder = make_snapshot(tmp_path / "fy2024", [("2024-04-30", "01001", "payers_total", None, 100)],
+                           as_of="2024-04-30", fiscal_year=2024)
+    for command in (["kpis", "--snapshot", str(folder)], ["run", "--snapshot", str(folder), "--out", str(tmp_path / "r")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "計画ファイル params/plan_fy2024.yaml がありません" in err and "--plan" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()  # nothing written
+    assert main(["kpis", "--snapshot", str(folder), "--plan", "params/plan_fy2023.yaml"]) == 0
+    assert "令和6年度" in capsys.readouterr().out

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from helpers.core import paths
 from helpers.core.errors import InvalidInput, WorkbookError
-from helpers.data.plan import DEFAULT_PLAN
-from helpers.data.quick_checks import check_scope, newest_snapshot
+from helpers.data.plan import DEFAULT_PLAN, choose_plan
+from helpers.data.quick_checks import check_scope, newest_snapshot, snapshot_fiscal_year
 from helpers.outputs.output_guard import check_output_folder, check_publish_target
 from helpers.sections import registry
 
@@ -40,7 +40,7 @@ class RunOptions:
     each: str | None = None
     jobs: int = 0
     out: str = "reports"
-    plan_file: str = DEFAULT_PLAN
+    plan_file: str | None = None  # None: the plan of the snapshot's fiscal year
     engine: str = "inprocess"  # or "kernel": a fresh Jupyter kernel per notebook
     keep_notebooks: bool = False  # keep every executed .ipynb, not only failed ones
     fiscal_year: int | None = None  # None: the snapshot's year
@@ -94,7 +94,10 @@ def checked_options(options: RunOptions, stream=None) -> RunOptions:
     if options.each and options.each not in EACH_LEVELS:
         raise WorkbookError(f"--each には {', '.join(EACH_LEVELS)} のいずれかを指定してください。")
     snapshot = options.snapshot or newest_snapshot(stream)
-    return replace(options, snapshot=snapshot, scope=check_scope(snapshot, options.scope), checked=True)
+    year = snapshot_fiscal_year(snapshot)  # the plan is the snapshot's year's, as `--plan` may override
+    plan_file = options.plan_file or (choose_plan(None, year) if year else DEFAULT_PLAN)
+    return replace(options, snapshot=snapshot, scope=check_scope(snapshot, options.scope), plan_file=plan_file,
+                   checked=True)
 
 
 def check_run(options: RunOptions, stream=None) -> Run:

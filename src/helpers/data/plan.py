@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.core import paths
-from helpers.core.errors import InvalidInput, Problem
+from helpers.core.errors import InvalidInput, Problem, WorkbookError
 from helpers.core.safe_yaml import UnsafeYaml, load_yaml_file
 from helpers.data.contract import MEASURES
 
-__all__ = ["Kpi", "Plan", "Section", "load_plan", "DEFAULT_PLAN", "TARGET_RULES", "UNIT_LABELS"]
+__all__ = ["Kpi", "Plan", "Section", "load_plan", "plan_file_for", "choose_plan", "DEFAULT_PLAN", "TARGET_RULES",
+           "UNIT_LABELS"]
 
 DEFAULT_PLAN = "params/plan_fy2023.yaml"
 
@@ -134,6 +135,31 @@ class Plan:
     def kpis_of(self, section_id: str) -> list[Kpi]:
         """The KPIs of one section, in catalogue order."""
         return [k for k in self.kpis if k.section == section_id]
+
+
+def plan_file_for(fiscal_year: int) -> str:
+    """The plan file of a fiscal year: 'params/plan_fy2023.yaml' for 2023.
+
+    >>> plan_file_for(2024)
+    'params/plan_fy2024.yaml'
+    """
+    return f"params/plan_fy{int(fiscal_year)}.yaml"
+
+
+def choose_plan(plan_file: str | None, fiscal_year: int) -> str:
+    """The plan a report uses: the one asked for (`--plan`), else the plan of the
+    snapshot's fiscal year; `WorkbookError` naming the file looked for when that year
+    has none."""
+    if plan_file:
+        return str(plan_file)
+    chosen = plan_file_for(fiscal_year)
+    if not paths.resolve(chosen).is_file():
+        from helpers.core.era import fiscal_year_label
+
+        raise WorkbookError(f"スナップショットの年度（{fiscal_year_label(fiscal_year)}）の計画ファイル {chosen} がありません。"
+                            f"その年度の計画を {chosen} に置くか、--plan で計画ファイルを指定してください"
+                            f"（例: --plan {DEFAULT_PLAN}）。")
+    return chosen
 
 
 def load_plan(path: str | Path = DEFAULT_PLAN) -> Plan:

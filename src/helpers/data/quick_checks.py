@@ -57,6 +57,20 @@ def manifest_as_of(path: Path) -> tuple[dt.date | None, str]:
     return as_of, ""
 
 
+def snapshot_fiscal_year(snapshot_ref: str) -> int | None:
+    """The fiscal year a snapshot's manifest states (None when it cannot be read: the
+    full check then says why), read without loading its tables."""
+    folder = Path(snapshot_ref)
+    if not folder.is_dir():
+        folder = paths.snapshots_dir() / str(snapshot_ref)
+    try:
+        manifest = load_yaml_file(folder / MANIFEST, MAX_MANIFEST_BYTES)
+    except (UnsafeYaml, OSError):
+        return None
+    year = manifest.get("fiscal_year") if isinstance(manifest, dict) else None
+    return year if isinstance(year, int) and not isinstance(year, bool) else None
+
+
 def dated_snapshots(stream=None) -> list[tuple[dt.date, str]]:
     """(as-of date, id) of every snapshot under data/snapshots/, oldest first.
 

@@ -16,7 +16,8 @@ from helpers.core.era import fiscal_year_label, month_end_label, shift_months
 from helpers.core.escaping import md, md_code
 from helpers.core.paths import display_path
 from helpers.data.contract import LEVEL_LABELS, MEASURES, NATIONAL_CODE
-from helpers.data.plan import Kpi, Plan
+from helpers.data.plan import DEFAULT_PLAN, Kpi, Plan, choose_plan
+from helpers.data.quick_checks import snapshot_fiscal_year
 from helpers.data.register import Register, load_register
 from helpers.data.snapshot import Snapshot
 from helpers.engine import breakdowns, loaded
@@ -347,7 +348,7 @@ def _scope_code(scope) -> str:
     return f"{scope:05d}" if scope >= 1000 else f"{scope:02d}"
 
 
-def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
+def open_section(section_id: str, *, snapshot: str, plan_file: str | None, scope: str,
                  fiscal_year: int | None, year_name: str = "パラメータ fiscal_year") -> SectionReport:
     """Check the notebook's parameters and open the section.
 
@@ -355,7 +356,12 @@ def open_section(section_id: str, *, snapshot: str, plan_file: str, scope: str,
         WorkbookError: with a short Japanese message (and the valid choices) when the
             snapshot, plan, scope or fiscal year is wrong. `fiscal_year` None is the
             snapshot's own year; `year_name` names the parameter in the message.
+            `plan_file` None is the plan of the snapshot's fiscal year
+            (`params/plan_fy<year>.yaml`), with a message naming it when it is missing.
     """
+    if not plan_file:  # the plan of the snapshot's fiscal year (an unreadable manifest: the full check says why)
+        year = snapshot_fiscal_year(snapshot)
+        plan_file = choose_plan(None, year) if year else DEFAULT_PLAN
     snap, plan, engine = loaded.load(snapshot, plan_file)
     scope = _scope_code(scope)
     section_id = sections.require(section_id).slug
