@@ -37,7 +37,6 @@ class DeliverableProgress:
         status: 遅延, 未報告, 未着手, 実施中, 遅延完了 or 完了.
         reported: the analyst's status (None when no row covers it).
         done_on: the reported completion day (完了 only).
-        from_item_row: reported by the item-level row rather than its own.
     """
 
     deliverable: Deliverable
@@ -49,7 +48,6 @@ class DeliverableProgress:
     grade_reason: str | None
     issues: str | None
     department: str | None
-    from_item_row: bool
 
 
 @dataclass(frozen=True)
@@ -72,28 +70,6 @@ class ItemProgress:
     def late(self) -> tuple[DeliverableProgress, ...]:
         """The deliverables whose date has passed unmet."""
         return tuple(d for d in self.deliverables if d.status == LATE)
-
-    @property
-    def reported(self) -> str | None:
-        """The item-level status reported, else the first deliverable's (None when none)."""
-        return next((d.reported for d in self.deliverables if d.reported), None)
-
-    @property
-    def note(self) -> str:
-        """取組状況: the item-level row's, else the deliverables' own, joined."""
-        notes = list(dict.fromkeys(d.note for d in self.deliverables if d.note))
-        return " / ".join(notes)
-
-    @property
-    def grade(self) -> str | None:
-        """The self-assessment (item-level row's, else the first deliverable's)."""
-        return next((d.grade for d in self.deliverables if d.grade), None)
-
-    @property
-    def next_due(self) -> DeliverableProgress | None:
-        """The first deliverable still open, by its date."""
-        open_ = [d for d in self.deliverables if d.status not in (DONE, DONE_LATE, LATE)]
-        return min(open_, key=lambda d: d.deliverable.due, default=None)
 
 
 def year_closed(register: Register, on: dt.date) -> bool:
@@ -158,7 +134,6 @@ def item_progress(register: Register, progress: pd.DataFrame, on: dt.date,
         mine = []
         for d in item.deliverables:
             row = rows.get((item.id, d.id))
-            from_item = row is None and (item.id, None) in rows
             row = row if row is not None else rows.get((item.id, None))
             reported = None if row is None else str(row.status)
             done_on = None if row is None else _text(row.done_on)
@@ -168,7 +143,6 @@ def item_progress(register: Register, progress: pd.DataFrame, on: dt.date,
                 None if row is None else _text(row.grade),
                 None if row is None else _text(getattr(row, "grade_reason", None)),
                 None if row is None else _text(getattr(row, "issues", None)),
-                None if row is None else _text(getattr(row, "department", None)),
-                from_item))
+                None if row is None else _text(getattr(row, "department", None))))
         out.append(ItemProgress(item, _item_status(mine), tuple(mine), _year_end(mine) if closed else None))
     return out

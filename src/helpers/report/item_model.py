@@ -71,7 +71,6 @@ class ItemView:
     year_end: str | None
     kpis_text: str  # the statuses of the KPIs that measure it, as the KPI tables write them
     deliverables: tuple[DeliverableView, ...]
-    progress: ItemProgress
 
     def rows(self, repeat: bool = True) -> list[dict[str, str]]:
         """One row per deliverable, in `ITEM_COLUMNS` order (and the year-end column in a
@@ -110,6 +109,6 @@ def item_views(items: Sequence[ItemProgress], kpi_status: Mapping[str, str],
             id=item.id, part=item.part, part_label=labels.get(item.part, f"({item.part})"), title=item.title,
             pages_text=item.pages or DASH, content=item.content, status=p.status, year_end=p.year_end,
             kpis_text="、".join(f"{k} {kpi_status.get(k, DASH)}" for k in item.kpis) or DASH,
-            deliverables=tuple(_deliverable(d) for d in p.deliverables), progress=p,
+            deliverables=tuple(_deliverable(d) for d in p.deliverables),
         ))
     return tuple(out)

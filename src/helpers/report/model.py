@@ -25,7 +25,7 @@ from helpers.engine.kpi import KpiEngine, KpiResult
 from helpers.report.formatting import plan_number
 from helpers.report.scale import DASH, DisplayScale, is_missing, scale_for
 
-__all__ = ["KpiView", "KpiModel", "ProjectionView", "build_kpi_model", "period_phrase", "comparison_headings",
+__all__ = ["KpiView", "KpiModel", "ProjectionView", "build_kpi_model", "period_phrase", "comparison_headings", "report_period",
            "APPLICABILITY", "ROUNDING_NOTE", "JUDGED", "CONTEXT", "NATIONAL_ONLY", "NOT_APPLICABLE"]
 
 JUDGED, CONTEXT, NATIONAL_ONLY, NOT_APPLICABLE = "judged", "context", "national_only", "not_applicable"
@@ -94,6 +94,7 @@ class KpiView:
     footnotes: tuple[str, ...]
     result: KpiResult = field(repr=False, compare=False)
     figure_kind: str = "速報"  # 確定 once the KPI's year is closed; a projection is 見込み
+    final_on: dt.date | None = None  # the day the year's figure becomes final (end of April for 納付率)
     final_note: str = ""  # when and how the year's figure becomes final (and is published)
     same_as: str | None = None  # another KPI of the report with the very same figure (NP06 at 沖縄県)
 
@@ -303,8 +304,15 @@ def _view(engine: KpiEngine, kpi: Kpi, scope: str, fiscal_year: int, marks: dict
         change=change, change_text=scale.change_text(change),
         target=r.target, target_text=target_text, judged_text=judged, mark=mark,
         status=status, status_text=status_text, projection=projection, footnotes=tuple(footnotes), result=r,
-        figure_kind="確定" if r.is_final else "速報", final_note=_final_note(engine, kpi, fiscal_year),
+        figure_kind="確定" if r.is_final else "速報", final_on=engine.year_end(kpi, fiscal_year),
+        final_note=_final_note(engine, kpi, fiscal_year),
     )
+
+
+def report_period(as_of: dt.date, fiscal_year: int) -> dt.date:
+    """The month end a report is about: the snapshot's 基準日, or its year's end for a
+    closed year."""
+    return min(as_of, dt.date(fiscal_year + 1, 3, 31))
 
 
 def _final_note(engine: KpiEngine, kpi: Kpi, fiscal_year: int) -> str:
@@ -351,7 +359,7 @@ def build_kpi_model(engine: KpiEngine, scope: str, fiscal_year: int, kpis: Seque
     marks = {kpi_id: f"注{i + 1}" for i, kpi_id in enumerate(assumed)}
     views = tuple(_same_figures([_view(engine, k, scope, fiscal_year, marks) for k in shown], shown, scope))
     area = engine.snapshot.area(scope)
-    period = min(engine.snapshot.as_of, dt.date(fiscal_year + 1, 3, 31))
+    period = report_period(engine.snapshot.as_of, fiscal_year)
     notes = _notes(views, excluded, str(area["name_ja"]))
     return KpiModel(scope, str(area["name_ja"]), period, views, excluded, notes)
 
@@ -374,7 +382,7 @@ def _notes(views: tuple[KpiView, ...], excluded: tuple[Kpi, ...], scope_name: st
                    "幅は伸びの最小～最大による。判定は幅の下限が目標を満たせば達成見込み、"
                    "上限のみが満たせば要注意、上限も満たさなければ未達見込みとする。")
     pending = [v for v in views if v.has_value and v.figure_kind == "速報" and v.period.month == 3
-               and v.final_note.startswith("年度の値は") and "公表" in v.final_note]
+               and v.final_on is not None and v.final_on.month == 4]  # 納付率: final a month after the year
     if pending:
         out.append(f"{'、'.join(v.id for v in pending)}の値は速報である。{pending[0].final_note}")
     capped = [v.id for v in projected if v.projection.capped]

@@ -232,7 +232,7 @@ def findings(views: list[KpiView], items: Sequence[ItemView], *, subject: str, p
     counts, and one line for everything else, which the table lists. At a closed year
     (`year_label`), a 年度総括 comes first. `extra` lines (the scorecard's section
     counts) close it."""
-    action_items, item_info = items_summary(items, items_label, split=True)
+    action_items, item_info = items_summary(items, items_label)
     off_track = [v for v in _attention(views) if not v.same_as]  # NP06 at 沖縄県 is NP04: said once
     lines = [f"{period_label}現在、{subject}において、{_counts_text(views)}。"]
     if year_label:
@@ -273,16 +273,16 @@ def section_counts(views: list[KpiView], section_names: dict[str, str]) -> list[
     return lines
 
 
-def items_summary(items: Sequence[ItemView], scope_label: str, split: bool = False):
+def items_summary(items: Sequence[ItemView], scope_label: str) -> tuple[list[str], list[str]]:
     """Sentences for the narrative, である調: every late item with each deliverable it
     missed in the plan's words and what the progress table says of it (取組状況, 課題),
     the items with no report (at year end: as needing one); then the counts (and, in a
     closed year, the year-end 実施状況) and the items done after their date.
 
-    Returns the lines in that order, or (lines needing action, the others) with `split`.
+    Returns (the lines needing action, the others).
     """
     if not items:
-        return ([], []) if split else []
+        return [], []
     action, info = [], []
     closed = items[0].year_end is not None
     unreported = [v.id for v in items if all(d.note_text == "報告なし" for d in v.deliverables)]
@@ -307,4 +307,4 @@ def items_summary(items: Sequence[ItemView], scope_label: str, split: bool = Fal
         info.append(f"{v.id} {md(short_title(v.title))}は、{done}に完了した（予定より後）。")
     if unreported and not closed:
         info.append(f"報告のない計画事項は{len(unreported)}件（{'、'.join(unreported)}）である。")
-    return (action, info) if split else action + info
+    return action, info

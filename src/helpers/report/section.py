@@ -25,7 +25,7 @@ from helpers.engine.item_progress import ItemProgress, item_progress
 from helpers.engine.kpi import KpiEngine, KpiResult, meets_target
 from helpers.report import narrative, plots
 from helpers.report.item_model import ItemView, item_views
-from helpers.report.model import JUDGED, KpiModel, KpiView, build_kpi_model, comparison_headings
+from helpers.report.model import JUDGED, KpiModel, KpiView, build_kpi_model, comparison_headings, report_period
 from helpers.report.scale import DASH
 from helpers.report.tables import Table, styled
 from helpers.sections import registry as sections
@@ -113,7 +113,7 @@ class SectionReport:
     @property
     def period(self) -> dt.date:
         """The month end the report is about."""
-        return min(self.snapshot.as_of, dt.date(self.fiscal_year + 1, 3, 31))
+        return report_period(self.snapshot.as_of, self.fiscal_year)
 
     @property
     def period_label(self) -> str:
