@@ -23,6 +23,27 @@ SECTIONS = [
     ("organisation", "組織・働き方改革"),
 ]
 
+# Each report section's lead (である調) and the catalogue sections it reports: plan-year
+# text, so it lives in the plan file; which parts each section answers for is the register's.
+REPORT = [
+    ('scorecard', [],
+     '日本年金機構 令和5年度計画の全指標を一覧し、要約と各区分へのリンクを示す。'),
+    ('national_pension', ['national_pension'],
+     '計画の「(1) 国民年金」（P.4～13）の各指標について、スナップショットの実績を前年同期・目標と比べる。'),
+    ('employee_pension', ['employee_pension'],
+     '計画の「(2) 厚生年金保険」（P.14～23）の各指標について、実績を前年同期・目標と比べる。'),
+    ('benefits_consultation', ['benefits_consultation'],
+     '計画の「(3) 年金給付・年金相談体制の充実」（P.24～32、38～39）について、年金相談の指標の実績を前年同期・目標と比べ、年金給付の計画事項の進捗を示す。'),
+    ('records', ['records'],
+     '計画の「(4) 正確な年金記録の管理」（P.33～35）の各指標について、実績を前年同期・目標と比べる。'),
+    ('information_online', ['information', 'online'],
+     '計画の「(5) 情報提供の充実」（P.41～48）と「(9) オンラインビジネスモデルの推進」（P.63～70）について、指標の実績を前年同期・目標と比べ、計画事項の進捗を期日と照らして示す。'),
+    ('operations', ['organisation'],
+     '計画の「(6) 効率的効果的な業務運営（ビジネスプロセス改革）」（P.50～53）、「(7) 外部委託」（P.56～57、83～84）、「(8) 社会保険オンラインシステムの刷新・レベルアップ」（P.58～60）、「(10) 現場リスクを踏まえたリスク対策の強化」（P.74、77～78、80、82）、「(11) 情報セキュリティ確保」（P.86～88）、「(12) 人事・人材育成及び働きやすい職場環境の確立」（P.92～95、97～100）について、計画事項の取組の進捗を予定と照らして示し、女性管理職比率を目標と比べる。'),
+]
+# The plan's aims in its own words (P.6: 「12年連続の前年比向上を図る」).
+AIMS = {"NP04": "現年度納付率の12年連続の前年比向上"}
+
 
 # The plan's headline items (P.1 重点): 現年度納付率 and its 12年連続向上, 沖縄, 厚生年金の収納率.
 HEADLINE = ("NP04", "NP06", "NP07", "EP05")
@@ -79,6 +100,8 @@ def main() -> int:
             # P.34-35: 「紐付けの完全化を目指す」, with no value or date for the year: tracked,
             # shown against the same period of the prior year, with the plan's aim in words.
             kpi["target"]["wording"] = "紐付けの完全化を目指す（年度の数値目標なし）"
+        if r["kpi_id"] in AIMS:
+            kpi["aim"] = AIMS[r["kpi_id"]]
         if r["kpi_id"] == "NP06":
             kpi["area"] = "47"
         if r["kpi_id"] == "NP07":
@@ -90,7 +113,10 @@ def main() -> int:
             "title": "日本年金機構 令和5年度計画",
             "fiscal_year": 2023,
             "source": "日本年金機構「令和5年度計画（案）の概要」（令和5年2月）",
+            "register": "plan_register_fy2023.yaml",
         },
+        "report": [{"section": slug, "kpi_sections": kpi_sections, "lead": lead}
+                   for slug, kpi_sections, lead in REPORT],
         "sections": [{"id": s, "name_ja": n} for s, n in SECTIONS],
         "kpis": kpis,
     }
@@ -99,7 +125,8 @@ def main() -> int:
               "#   below_prior_year / track。area はその KPI が常に見る地域（沖縄県 = 47）。\n"
               "# decimals は計画が示す小数の桁（省略時は率1桁、件数0桁）。\n"
               "# target.wording は計画の言葉で書いた目標（あれば表と所見はこれを使う）。\n"
-              "# headline は計画の重点項目、assumption は公表されていない定義・目標の注記。\n")
+              "# headline は計画の重点項目、assumption は公表されていない定義・目標の注記、aim は計画の言葉で書いた目標。\n"
+              "# plan.register は同じフォルダの計画事項の一覧。report は区分ごとのリード文と、その区分が示す sections。\n")
     out = ROOT / "params" / "plan_fy2023.yaml"
     out.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=1000),
                    encoding="utf-8")

@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from helpers.sections.registry import SCORECARD, SECTIONS, SectionSpec, find  # noqa: E402
 
 PARAMETERS = '''snapshot: str = "sample-2023-09-30"  # スナップショットの ID（data/snapshots/ 以下）またはフォルダのパス
-plan_file: str = "params/plan_fy2023.yaml"  # 計画ファイル（プロジェクトのフォルダからの相対パス）
+plan_file: str = ""  # 計画ファイル（空欄: スナップショットの年度の計画 params/plan_fy<年度>.yaml）
 scope: str = "00"  # 範囲の地域コード（00: 全国、R1～R8: 地域、01～47: 都道府県、5桁: 年金事務所）
-fiscal_year: int = 2023  # 年度（西暦の開始年。2023 は令和5年度）'''
+fiscal_year: int = 0  # 年度（西暦の開始年。2023 は令和5年度。0: スナップショットの年度）'''
 
 SETUP = '''from helpers.report import plots, section
 from helpers.report.views import {views} as views
@@ -53,8 +53,9 @@ def build(spec: SectionSpec) -> nbformat.NotebookNode:
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
-    title = "# スコアカード — 令和5年度計画の全指標" if spec.slug == SCORECARD else f"# {spec.title} — 令和5年度計画 進捗"
-    cells = [new_markdown_cell(f"{title}\n\n{spec.intro}")]
+    # the plan year's title and lead are the plan file's, shown by report.header()
+    title = "# スコアカード — 年度計画の全指標" if spec.slug == SCORECARD else f"# {spec.title} — 年度計画の進捗"
+    cells = [new_markdown_cell(title)]
     parameters = new_code_cell(PARAMETERS + spec.extra_parameters)
     parameters.metadata["tags"] = ["parameters"]
     cells.append(parameters)

@@ -1,4 +1,4 @@
-"""`workbook`: the command line of the FY2023 plan progress workbook.
+"""`workbook`: the command line of the plan progress workbook (one plan file per year).
 
 Expected problems (a bad snapshot, an unknown area) end with a Japanese message and a
 non-zero exit code, never a Python traceback.
@@ -63,6 +63,27 @@ def _summary(shown: str, snapshot) -> str:
         f"  期間: {first} ～ {last}（{months} か月）\n"
         f"  指標: {measures} 種類、{len(snapshot.measures):,} 行"
     )
+
+
+def _cmd_plan_check(args: argparse.Namespace) -> int:
+    from helpers.report.plan_check import check_plan_file
+
+    worst = 0
+    for path in args.files:
+        check = check_plan_file(path)
+        if not check.ok:
+            print(f"NG {check.file}: 計画ファイルとして使えません（{len(check.problems)} 件）", file=sys.stderr)
+            for problem in check.problems:
+                print(f"  - {problem}", file=sys.stderr)
+            worst = 1
+            continue
+        plan, register = check.plan, check.register
+        deliverables = sum(len(i.deliverables) for i in register.items)
+        print(f"OK {check.file}: {plan.title}（{fiscal_year_label(plan.fiscal_year)}）\n"
+              f"  指標 {len(plan.kpis)}、計画の区分 {len(plan.sections)}、部 {len(register.parts)}、"
+              f"計画事項 {len(register.items)}（取組 {deliverables}）\n"
+              f"  計画事項の一覧: {register.file}")
+    return worst
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -169,7 +190,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs test)."""
-    parser = _Parser(prog="workbook", description="日本年金機構 令和5年度計画 進捗ワークブック")
+    parser = _Parser(prog="workbook", description="日本年金機構 年度計画 進捗ワークブック（計画は params/plan_fy<年度>.yaml）")
     sub = parser.add_subparsers(dest="command", required=True, title="コマンド", metavar="コマンド",
                                 parser_class=_Parser)
 
@@ -179,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate = add("validate", "スナップショットを契約に照らして検査する（何も書き換えない）")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="スナップショットのフォルダまたは ID")
     validate.set_defaults(func=_cmd_validate)
+
+    plan = add("plan", "計画ファイル（params/plan_fy<年度>.yaml）を扱う")
+    plan_sub = plan.add_subparsers(dest="plan_command", required=True, title="コマンド", metavar="コマンド",
+                                   parser_class=_Parser)
+    plan_check = plan_sub.add_parser("check", help="計画ファイルとその計画事項の一覧を検査する（何も書き換えない）",
+                                     description="計画ファイルとその計画事項の一覧を検査する（何も書き換えない）")
+    plan_check.add_argument("files", nargs="+", metavar="FILE", help="計画ファイル（例: params/plan_fy2023.yaml）")
+    plan_check.set_defaults(func=_cmd_plan_check)
 
     sample = add("sample", "合成サンプルのスナップショット2つを書き出す")
     sample.add_argument("--out", help="書き出し先（既定: data/snapshots）")

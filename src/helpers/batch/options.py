@@ -110,7 +110,7 @@ def check_run(options: RunOptions, stream=None) -> Run:
         WorkbookError: in words, naming what to change.
     """
     from helpers.data.plan import load_plan
-    from helpers.data.snapshot import check_snapshot
+    from helpers.data.snapshot import check_plan_fit, check_snapshot
 
     options = checked_options(options, stream)
     check = check_snapshot(options.snapshot)
@@ -119,6 +119,7 @@ def check_run(options: RunOptions, stream=None) -> Run:
                            f"実行しません（{len(check.problems)} 件）:", check.problems)
     snapshot = check.snapshot
     plan = load_plan(options.plan_file)
+    check_plan_fit(snapshot, plan)
     snapshot.area(options.scope)  # an area the quick check could not read: refused here
     fiscal_year = snapshot.checked_fiscal_year(options.fiscal_year or snapshot.fiscal_year, "--fiscal-year")
     name = report_name(snapshot.id, options.scope, options.each)

@@ -1,6 +1,9 @@
-"""The plan catalogue (`params/plan_fy2023.yaml`): every KPI of the FY2023 plan.
+"""A plan year's file (`params/plan_fy<year>.yaml`): the plan's title, year and source,
+its register of 計画事項, each report section's lead and KPI sections, and every KPI
+with its formula over the contract's measures, its target and the plan's wording.
 
-Loading validates it against the snapshot contract: a missing field, an unknown target
+Everything that changes from one plan year to the next is here, not in code. Loading
+validates the file against the snapshot contract: a missing field, an unknown target
 rule, or a measure the contract does not define is an error naming the KPI and field.
 """
 
@@ -15,7 +18,7 @@ from helpers.core.errors import InvalidInput, Problem, WorkbookError
 from helpers.core.safe_yaml import UnsafeYaml, load_yaml_file
 from helpers.data.contract import MEASURES
 
-__all__ = ["Kpi", "Plan", "Section", "load_plan", "plan_file_for", "choose_plan", "DEFAULT_PLAN", "TARGET_RULES",
+__all__ = ["Kpi", "Plan", "Section", "ReportSection", "load_plan", "plan_file_for", "choose_plan", "DEFAULT_PLAN", "TARGET_RULES",
            "UNIT_LABELS"]
 
 DEFAULT_PLAN = "params/plan_fy2023.yaml"
@@ -34,6 +37,8 @@ UNIT_LABELS = {
     "inspections": "件", "yen": "円", "minutes": "分", "bookings": "件", "records": "件",
 }
 _NAME = re.compile(r"[a-z0-9_]{1,60}")
+# the register sits beside its plan: a plain file name, never a path
+_REGISTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}\.yaml")
 _KPI_ID = re.compile(r"[A-Z]{2}[0-9]{2}")
 _REQUIRED = ("id", "section", "name_ja", "name_en", "unit", "aggregation", "direction", "target",
              "baseline", "plan_page")
@@ -45,6 +50,16 @@ class Section:
 
     id: str
     name_ja: str
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """What a plan year says about one report section: its lead paragraph (である調)
+    and the plan's KPI sections it reports (none for the scorecard: it shows all)."""
+
+    slug: str
+    lead: str
+    kpi_sections: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,7 @@ class Kpi:
     target_wording: str | None = None
     headline: bool = False
     assumption: str | None = None
+    aim: str | None = None  # the plan's aim in its own words (「12年連続の前年比向上」)
 
     @property
     def precision(self) -> int:
@@ -117,6 +133,30 @@ class Plan:
     source: str
     sections: list[Section]
     kpis: list[Kpi]
+    file: str = DEFAULT_PLAN  # where it was read from, relative to the project
+    register_file: str | None = None  # the register beside it, relative to the project
+    report: tuple[ReportSection, ...] = ()
+
+    @property
+    def progress_title(self) -> str:
+        """The report's name: 「日本年金機構 令和5年度計画 進捗」."""
+        return f"{self.title} 進捗"
+
+    def report_section(self, slug: str) -> ReportSection:
+        """The plan's lead and KPI sections for a report section; `WorkbookError`
+        naming the file when the plan says nothing of it."""
+        for entry in self.report:
+            if entry.slug == slug:
+                return entry
+        raise WorkbookError(f"計画ファイル {self.file} の report に区分「{slug}」の記載（lead と kpi_sections）がありません。")
+
+    def register(self):
+        """The plan's register of 計画事項 (validated against this plan's KPIs; cached)."""
+        from helpers.data.register import load_register
+
+        if self.register_file is None:
+            raise WorkbookError(f"計画ファイル {self.file} に計画事項の一覧（plan.register）が指定されていません。")
+        return load_register(self.register_file, frozenset(k.id for k in self.kpis))
 
     def kpi(self, kpi_id: str) -> Kpi:
         """A KPI by id."""
@@ -174,9 +214,66 @@ def load_plan(path: str | Path = DEFAULT_PLAN) -> Plan:
         raise InvalidInput(f"計画ファイル {label} が読めません:", [Problem(label, "", str(err))]) from None
     problems: list[Problem] = []
     plan = _parse(doc, label, problems)
+    if plan is not None:
+        plan = _with_files(plan, doc, file_path, label, problems)
     if problems or plan is None:
         raise InvalidInput(f"計画ファイル {label} に誤りがあります（{len(problems)} 件）:", problems)
     return plan
+
+
+def _with_files(plan: Plan, doc: dict, file_path: Path, label: str, problems: list[Problem]) -> Plan | None:
+    """The plan with where it was read from, its register beside it and its report block."""
+    from dataclasses import replace
+
+    name = doc["plan"].get("register")
+    register_file = None
+    if name is not None:
+        if not _REGISTER_NAME.fullmatch(str(name)):
+            problems.append(Problem(label, "plan.register", "計画事項の一覧は、計画ファイルと同じフォルダのファイル名で"
+                                                              "書くこと（例: plan_register_fy2023.yaml）"))
+        elif not (file_path.parent / str(name)).is_file():
+            problems.append(Problem(label, "plan.register", f"計画事項の一覧 {name} が計画ファイルと同じフォルダにありません"))
+        else:
+            register_file = paths.display_path(file_path.parent / str(name))
+    report = _report_block(doc.get("report"), {s.id for s in plan.sections}, label, problems)
+    return replace(plan, file=paths.display_path(file_path), register_file=register_file, report=report)
+
+
+def _report_block(raw, plan_sections: set[str], label: str, problems: list[Problem]) -> tuple[ReportSection, ...]:
+    """`report:` a list of {section, lead, kpi_sections}: which plan sections each report
+    section shows, and its lead paragraph."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(Problem(label, "report", "区分ごとに section、lead、kpi_sections を並べて書くこと"))
+        return ()
+    out, seen = [], set()
+    for i, entry in enumerate(raw):
+        where = f"report の{i + 1}番目"
+        if not isinstance(entry, dict) or not {"section", "lead"} <= set(entry):
+            problems.append(Problem(label, where, "section と lead が必要です"))
+            continue
+        slug = str(entry["section"])
+        where = f"report 区分「{slug}」"
+        if not _NAME.fullmatch(slug) or slug in seen:
+            problems.append(Problem(label, where, "section は英小文字・数字・_ の区分名で、重複しないこと"))
+            continue
+        seen.add(slug)
+        lead = entry["lead"]
+        if not isinstance(lead, str) or not lead.strip():
+            problems.append(Problem(label, f"{where} lead", "区分の説明（である調の文）を書くこと"))
+            continue
+        kpi_sections = entry.get("kpi_sections") or []
+        if not isinstance(kpi_sections, list):
+            problems.append(Problem(label, f"{where} kpi_sections", "計画の区分（sections の id）を並べて書くこと"))
+            continue
+        unknown = [str(k) for k in kpi_sections if str(k) not in plan_sections]
+        if unknown:
+            problems.append(Problem(label, f"{where} kpi_sections",
+                                    f"sections にない区分です: {'、'.join(unknown)}"))
+            continue
+        out.append(ReportSection(slug, lead.strip(), tuple(str(k) for k in kpi_sections)))
+    return tuple(out)
 
 
 def _parse(doc, label: str, problems: list[Problem]) -> Plan | None:
@@ -293,6 +390,7 @@ def _parse_kpi(raw, i: int, label: str, section_ids: set[str], problems: list[Pr
         target_wording=None if (raw.get("target") or {}).get("wording") is None else str(raw["target"]["wording"]),
         headline=bool(raw.get("headline", False)),
         assumption=None if raw.get("assumption") is None else str(raw["assumption"]),
+        aim=None if raw.get("aim") is None else str(raw["aim"]),
     )
 
 

@@ -1,5 +1,6 @@
-"""The plan register (`params/plan_register_fy2023.yaml`): every 計画事項 of the plan's
-twelve parts, with its pages, title, the plan's 主な内容 in full, its deliverables (each
+"""A plan's register (`params/plan_register_fy<year>.yaml`, named by its plan file):
+every 計画事項 of the plan's parts (each part named as the plan writes it, with its
+pages and the report section answering for it), with its pages, title, the plan's 主な内容 in full, its deliverables (each
 in the plan's words, with its kind and month), the dates of its text that are context
 only, and the KPIs that measure it. Loading checks it: a missing field, a malformed id
 or month, an unknown kind or KPI is an error naming the item and field.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from helpers.core import paths
@@ -103,6 +104,7 @@ class Register:
     fiscal_year: int
     parts: tuple[PlanPart, ...]
     items: tuple[PlanItem, ...]
+    file: str = DEFAULT_REGISTER  # where it was read from, relative to the project
 
     def item(self, item_id: str) -> PlanItem:
         return next(i for i in self.items if i.id == item_id)
@@ -113,6 +115,10 @@ class Register:
 
     def part(self, number: int) -> PlanPart:
         return next(p for p in self.parts if p.part == number)
+
+    def parts_of(self, section: str) -> tuple[int, ...]:
+        """The numbers of the parts a report section answers for (plan data)."""
+        return tuple(p.part for p in self.parts if p.section == section)
 
 
 def _month(value, where: str, label: str, problems: list[Problem]) -> str | None:
@@ -198,30 +204,30 @@ def _parse(doc: dict, label: str, kpi_ids: set[str] | None) -> tuple[Register | 
     return Register(year, tuple(sorted(parts, key=lambda p: p.part)), tuple(items)), problems
 
 
-@lru_cache(maxsize=4)
-def _load(path_text: str) -> Register:
-    from helpers.data.plan import load_plan
-
+@lru_cache(maxsize=8)
+def _load(path_text: str, kpi_ids: frozenset[str] | None) -> Register:
     path = paths.resolve(path_text)
-    label = path.name
+    label = paths.display_path(path)
     try:
         doc = load_yaml_file(path, _MAX_BYTES)
     except (UnsafeYaml, OSError) as err:
         raise InvalidInput(f"計画事項の一覧 {label} を読めません:", [Problem(label, "", str(err))]) from None
-    register, problems = _parse(doc, label, {k.id for k in load_plan().kpis})
+    register, problems = _parse(doc, label, kpi_ids)
     if problems or register is None:
         raise InvalidInput(f"計画事項の一覧 {label} に誤りがあります（{len(problems)} 件）:", problems)
-    return register
+    return replace(register, file=label)
 
 
-def load_register(path: str = DEFAULT_REGISTER) -> Register:
-    """The plan register, validated (cached: it is read by every section).
+def load_register(path: str = DEFAULT_REGISTER, kpi_ids: frozenset[str] | None = None) -> Register:
+    """A plan register, validated (cached: it is read by every section). Given the
+    plan's KPI ids, an item naming a KPI the plan does not have is an error; a plan
+    reads its own register with `Plan.register()`.
 
     >>> register = load_register()
     >>> [(d.kind, d.month) for d in register.item("R08-01").deliverables], len(register.parts)
     ([('期限', '2024-01'), ('期限', '2024-03'), ('期限', '2024-01')], 12)
     """
-    return _load(str(path))
+    return _load(str(path), kpi_ids)
 
 
 def due_text(d: Deliverable) -> str:

@@ -24,6 +24,8 @@ from helpers.data.readers import read_table, row_label_for, sha256_of
 from helpers.data.schemas import AREAS, MAX_ROWS_PER_RULE, MEASURE_ROWS, PROGRESS, TableSchema, validate_frame
 
 __all__ = [
+    "check_plan_fit",
+    "progress_item_problems",
     "Snapshot",
     "SnapshotCheck",
     "DEFAULT_SNAPSHOT",
@@ -514,25 +516,18 @@ def _check_breakdowns(known: pd.DataFrame, label: str) -> list[Problem]:
 def _check_progress(progress: pd.DataFrame, manifest: dict, label: str, row) -> list[Problem]:
     """The report on each 計画事項 or deliverable: a known item and deliverable, one row
     per item and deliverable (an item-level row, with no deliverable, applies to all of
-    the item's deliverables), a done date exactly when 完了 and not after the 基準日."""
-    from helpers.data.register import DEFAULT_REGISTER, load_register
-
-    register = load_register()
-    items = {i.id: i for i in register.items}
-    as_of = as_of_date(manifest["as_of"]).isoformat()
-    out: list[Problem] = []
+    the item's deliverables), a done date exactly when 完了 and not after the 基準日.
+    Items are checked against the register of the snapshot's year's plan when there is
+    one; a run on another plan checks them against its own (`progress_item_problems`)."""
+    as_of = as_of_date(manifest["as_of"])
+    register = _year_register(as_of)
+    out: list[Problem] = [] if register is None else progress_item_problems(progress, register, label, row)
+    as_of = as_of.isoformat()
     seen: dict[tuple[str, str], str] = {}
     for i, item, deliverable, status, done in zip(progress.index, progress["item_id"], progress["deliverable"],
                                                   progress["status"], progress["done_on"]):
         where = row(i)
         part = None if pd.isna(deliverable) else str(deliverable)
-        if item not in items:
-            out.append(Problem(label, f"{where} 列「item_id」",
-                               f"計画事項 {item} は計画事項の一覧（{DEFAULT_REGISTER}）にありません"))
-        elif part is not None and part not in {d.id for d in items[item].deliverables}:
-            known = "、".join(d.id for d in items[item].deliverables)
-            out.append(Problem(label, f"{where} 列「deliverable」",
-                               f"計画事項 {item} に取組 {part} はありません（{known} のいずれか。事項全体なら空欄）"))
         key = (str(item), part or "")
         if key in seen:
             what = f"{item} の {part}" if part else f"{item}（事項全体）"
@@ -552,6 +547,49 @@ def _check_progress(progress: pd.DataFrame, manifest: dict, label: str, row) -> 
             if day > as_of:
                 out.append(Problem(label, f"{where} 列「done_on」", f"完了日 {day} が基準日 {as_of} より後です"))
     return out[:MAX_ROWS_PER_RULE]
+
+
+def _year_register(as_of: dt.date):
+    """The register of the plan for the 基準日's fiscal year, or None when that year has
+    no plan file yet (the run's chosen plan checks the items then)."""
+    from helpers.data.plan import load_plan, plan_file_for
+
+    chosen = paths.resolve(plan_file_for(fiscal_year_of(as_of)))
+    if not chosen.is_file():
+        return None
+    plan = load_plan(chosen)
+    return plan.register() if plan.register_file else None
+
+
+def check_plan_fit(snapshot: Snapshot, plan) -> None:
+    """Refuse a run whose plan's register does not know the 計画事項 the snapshot reports
+    on (a plan file other than its year's, given with --plan): `InvalidInput` naming
+    each row, so that no report is silently missing a reported item."""
+    if plan.fiscal_year != snapshot.fiscal_year or plan.register_file is None or snapshot.progress.empty:
+        return
+    label = str(snapshot.manifest["tables"]["progress"]["file"])
+    problems = progress_item_problems(snapshot.progress, plan.register(), label)
+    if problems:
+        raise InvalidInput(f"スナップショット {snapshot.id} の計画事項の報告が、計画ファイル {plan.file} の"
+                           f"計画事項の一覧と合いません（{len(problems)} 件）:", problems)
+
+
+def progress_item_problems(progress: pd.DataFrame, register, label: str, row=None) -> list[Problem]:
+    """Every progress row names an item of `register` and, if any, one of its
+    deliverables (rows are named by `row(index)`, else by their item)."""
+    items = {i.id: i for i in register.items}
+    source = f"計画事項の一覧（{register.file}）"
+    out: list[Problem] = []
+    for i, item, deliverable in zip(progress.index, progress["item_id"], progress["deliverable"]):
+        where = row(i) if row else f"計画事項 {item} の行"
+        part = None if pd.isna(deliverable) else str(deliverable)
+        if item not in items:
+            out.append(Problem(label, f"{where} 列「item_id」", f"計画事項 {item} は{source}にありません"))
+        elif part is not None and part not in {d.id for d in items[item].deliverables}:
+            known = "、".join(d.id for d in items[item].deliverables)
+            out.append(Problem(label, f"{where} 列「deliverable」",
+                               f"計画事項 {item} に取組 {part} はありません（{known} のいずれか。事項全体なら空欄）"))
+    return out
 
 
 def _zero_hint(code: str, known) -> str:

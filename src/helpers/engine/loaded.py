@@ -14,7 +14,7 @@ from pathlib import Path
 
 from helpers.core.paths import resolve
 from helpers.data.plan import Plan, load_plan
-from helpers.data.snapshot import Snapshot, load_snapshot
+from helpers.data.snapshot import Snapshot, check_plan_fit, load_snapshot
 from helpers.engine.kpi import KpiEngine
 
 __all__ = ["load", "prime", "share", "adopt"]
@@ -29,6 +29,7 @@ def load(snapshot: str, plan_file: str) -> tuple[Snapshot, Plan, KpiEngine]:
     if key not in _CACHE:
         plan = load_plan(plan_file)
         snap = load_snapshot(snapshot)
+        check_plan_fit(snap, plan)
         _CACHE.clear()
         _CACHE[key] = (snap, plan, KpiEngine(snap, plan))
     return _CACHE[key]

@@ -238,10 +238,9 @@ def _each_table(results: list, notebooks: list[str], titles: dict[str, str], eac
 def plan_items(snapshot, plan) -> dict:
     """The register and every 計画事項 at the snapshot's 基準日, for the index (none when
     the snapshot's year is not the plan's)."""
-    from helpers.data.register import load_register
     from helpers.engine.item_progress import item_progress
 
     if snapshot.fiscal_year != plan.fiscal_year:
         return {}
-    register = load_register()
+    register = plan.register()
     return {"register": register, "items": item_progress(register, snapshot.progress, snapshot.as_of)}

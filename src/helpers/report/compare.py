@@ -1,6 +1,7 @@
 """Changes since the last report: two snapshots of the same scope side by side, for
 the scorecard's 「前回からの変化」 and `workbook diff A B`. KPIs whose status changed,
-the largest moves, and every 計画事項 whose status changed."""
+the largest moves, and every 計画事項 whose status changed; across a year boundary, how
+the plan itself changed (each snapshot is judged by its own year's plan)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,29 @@ from dataclasses import dataclass
 from helpers.core.era import month_end_label
 from helpers.core.errors import WorkbookError
 from helpers.core.escaping import md
-from helpers.data.plan import Plan
+from helpers.core import paths
+from helpers.data.plan import Kpi, Plan, load_plan, plan_file_for
 from helpers.data.quick_checks import dated_snapshots
-from helpers.data.register import load_register
 from helpers.data.snapshot import Snapshot, load_snapshot
 from helpers.engine.item_progress import ItemProgress, item_progress
 from helpers.engine.kpi import KpiEngine
 from helpers.report.item_model import short_title
-from helpers.report.model import ROUNDING_NOTE, KpiView, build_kpi_model
+from helpers.report.model import ROUNDING_NOTE, KpiView, build_kpi_model, planned_target_text
 
-__all__ = ["Comparison", "compare", "earlier_snapshot", "comparison_markdown", "comparison_text"]
+__all__ = ["Comparison", "PlanChange", "compare", "plan_change", "earlier_snapshot", "comparison_markdown", "comparison_text"]
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """How one plan year's plan differs from the last one's: KPIs added and dropped,
+    targets that changed (in the plan's words), and the number of 計画事項."""
+
+    before: Plan
+    after: Plan
+    added: tuple[Kpi, ...]
+    removed: tuple[Kpi, ...]
+    retargeted: tuple[tuple[Kpi, Kpi], ...]
+    items: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,7 @@ class Comparison:
     status_changes: tuple[tuple[KpiView, KpiView], ...]
     moves: tuple[tuple[KpiView, KpiView], ...]
     item_changes: tuple[tuple[ItemProgress, ItemProgress], ...]  # every 計画事項 whose status changed
+    plan_change: PlanChange | None = None  # across a plan year: how the plan changed
 
 
 def earlier_snapshot(snapshot: Snapshot) -> str | None:
@@ -60,7 +75,7 @@ _ENGINES: dict[tuple[str, int], KpiEngine] = {}
 def _engine(ref: str, plan: Plan) -> KpiEngine:
     """A validated snapshot's engine, kept for the process's life: in a fan-out every
     area's scorecard compares with the same earlier snapshot."""
-    key = (str(ref), id(plan))
+    key = (str(ref), plan.file)
     if key not in _ENGINES:
         if len(_ENGINES) >= 4:
             _ENGINES.clear()
@@ -68,17 +83,46 @@ def _engine(ref: str, plan: Plan) -> KpiEngine:
     return _ENGINES[key]
 
 
+def plan_change(before: Plan, after: Plan) -> PlanChange:
+    """What the later plan adds, drops and retargets, KPI by KPI."""
+    old = {k.id: k for k in before.kpis}
+    new = {k.id: k for k in after.kpis}
+    retargeted = tuple((old[k], new[k]) for k in new if k in old
+                       and planned_target_text(old[k]) != planned_target_text(new[k]))
+    counts = tuple(len(p.register().items) if p.register_file else 0 for p in (before, after))
+    return PlanChange(before, after, tuple(new[k] for k in new if k not in old),
+                      tuple(old[k] for k in old if k not in new), retargeted, counts)
+
+
+def _plan_of_year(year: int, plan: Plan) -> Plan:
+    """The plan of a snapshot's year: the report's own when the years agree, else that
+    year's plan file (the report's plan when there is none to read)."""
+    if year == plan.fiscal_year:
+        return plan
+    chosen = plan_file_for(year)
+    return load_plan(chosen) if paths.resolve(chosen).is_file() else plan
+
+
 def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top: int = 5,
             after_engine: KpiEngine | None = None) -> Comparison:
-    """Every KPI of the plan for `scope` in both snapshots (each in its own fiscal year),
-    and every 計画事項 at both 基準日. `before` may be a snapshot id or folder."""
-    before_engine = _engine(before, plan) if isinstance(before, str) else KpiEngine(before, plan)
+    """Every KPI of the plan for `scope` in both snapshots (each in its own fiscal year,
+    judged by that year's plan), and every 計画事項 at both 基準日. `before` may be a
+    snapshot id or folder."""
+    if isinstance(before, str):
+        from helpers.data.quick_checks import snapshot_fiscal_year
+
+        year = snapshot_fiscal_year(before)
+        before_plan = _plan_of_year(year, plan) if year else plan
+        before_engine = _engine(before, before_plan)
+    else:
+        before_plan = _plan_of_year(before.fiscal_year, plan)
+        before_engine = KpiEngine(before, before_plan)
     before = before_engine.snapshot
     if before.as_of >= after.as_of:
         raise WorkbookError(f"比べるスナップショット {before.id} の基準日が {after.id} より後か同じです。")
     scope = after.area(scope)["area_code"]
     engines = before_engine, after_engine or KpiEngine(after, plan)
-    models = [build_kpi_model(e, scope, e.snapshot.fiscal_year, plan.kpis) for e in engines]
+    models = [build_kpi_model(e, scope, e.snapshot.fiscal_year, p.kpis) for e, p in zip(engines, (before_plan, plan))]
     earlier = {v.id: v for v in models[0].views}
     pairs = [(earlier[v.id], v) for v in models[1].views if v.id in earlier]
     changed = tuple((a, b) for a, b in pairs if a.status != b.status and b.status is not None)
@@ -86,11 +130,14 @@ def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top
     # rates (ポイント) and counts (%) are ranked apart: a point and a percent do not compare
     rates = [p for p in ranked if p[1].scale.change_unit == "ポイント"]
     moved = rates[:(top + 1) // 2] + [p for p in ranked if p not in rates][:top // 2]
-    register = load_register()
+    name = str(after.area(scope)["name_ja"])
+    if before_plan is not plan:  # a new plan year: its 計画事項 are new, the plan's change is the news
+        return Comparison(before, after, name, changed, tuple(moved), (), plan_change(before_plan, plan))
+    register = plan.register()
     earlier_items = {p.item.id: p for p in item_progress(register, before.progress, before.as_of)}
     item_changes = tuple((earlier_items[p.item.id], p) for p in item_progress(register, after.progress, after.as_of)
                          if p.item.id in earlier_items and earlier_items[p.item.id].status != p.status)
-    return Comparison(before, after, str(after.area(scope)["name_ja"]), changed, tuple(moved), item_changes)
+    return Comparison(before, after, name, changed, tuple(moved), item_changes)
 
 
 def _move_text(a: KpiView, b: KpiView) -> str:
@@ -118,11 +165,28 @@ def _lines(c: Comparison, markdown: bool) -> list[str]:
     if c.moves:
         lines += ["", f"注: {ROUNDING_NOTE}"]
     lines.append("")
+    if c.plan_change is not None:
+        return lines + _plan_lines(c.plan_change, esc, bold)
     if c.item_changes:
         lines += [bold("状況が変わった計画事項"), ""]
         lines += [f"- {b.item.id} {esc(short_title(b.item.title))}: {a.status} → {b.status}" for a, b in c.item_changes]
     else:
         lines.append("状況が変わった計画事項はない。")
+    return lines
+
+
+def _plan_lines(change: PlanChange, esc, bold) -> list[str]:
+    """A new plan year: which plan each snapshot is judged by, and what changed in it."""
+    a, b = change.before, change.after
+    lines = [bold("計画の変更"), "",
+             f"前回は{esc(a.title)}、今回は{esc(b.title)}により判定している（前回からの判定の変化には計画の変更によるものを含む）。", ""]
+    lines += [f"- 追加された指標: {esc(k.id)} {esc(k.name_ja)}（目標: {esc(planned_target_text(k))}）" for k in change.added]
+    lines += [f"- 計画から外れた指標: {esc(k.id)} {esc(k.name_ja)}" for k in change.removed]
+    lines += [f"- 目標が変わった指標: {esc(n.id)} {esc(n.name_ja)}（{esc(planned_target_text(o))} → "
+              f"{esc(planned_target_text(n))}）" for o, n in change.retargeted]
+    if not (change.added or change.removed or change.retargeted):
+        lines.append("- 指標と目標に変更はない。")
+    lines.append(f"- 計画事項: {change.items[0]}件 → {change.items[1]}件（今回の計画事項の状況は各区分の進捗管理表に示す）")
     return lines
 
 

@@ -25,7 +25,7 @@ from helpers.engine.kpi import KpiEngine, KpiResult
 from helpers.report.formatting import plan_number
 from helpers.report.scale import DASH, DisplayScale, is_missing, scale_for
 
-__all__ = ["KpiView", "KpiModel", "ProjectionView", "build_kpi_model", "period_phrase", "comparison_headings", "report_period",
+__all__ = ["KpiView", "KpiModel", "ProjectionView", "build_kpi_model", "planned_target_text", "period_phrase", "comparison_headings", "report_period",
            "APPLICABILITY", "ROUNDING_NOTE", "JUDGED", "CONTEXT", "NATIONAL_ONLY", "NOT_APPLICABLE"]
 
 JUDGED, CONTEXT, NATIONAL_ONLY, NOT_APPLICABLE = "judged", "context", "national_only", "not_applicable"
@@ -209,6 +209,20 @@ def _target_text(kpi: Kpi, target: float | None, scale: DisplayScale) -> str:
     if target is None:
         return "前年度実績がないため判定しない"
     return f"前年度実績（{scale.text(target)}）{_VERBS[rule]}"
+
+
+def planned_target_text(kpi: Kpi) -> str:
+    """The target as the plan file sets it, before any figure is known: '90%以上',
+    '前年度実績を上回る', '紐付けの完全化を目指す（年度の数値目標なし）' (a plan change
+    is told in these words)."""
+    if kpi.target_wording:
+        return kpi.target_wording
+    if kpi.target_rule in ("at_least", "below") and kpi.target_value is not None:
+        suffix = "以上" if kpi.target_rule == "at_least" else "未満"
+        if kpi.unit in ("percent", "points", "minutes"):
+            return f"{plan_number(kpi.target_value, kpi.precision)}{kpi.unit_label}{suffix}"
+        return f"{kpi.target_value:,.{kpi.precision}f}{kpi.unit_label}{suffix}"
+    return TARGET_RULES[kpi.target_rule]
 
 
 def _judged_text(result: KpiResult, scale: DisplayScale, target_text: str) -> str:

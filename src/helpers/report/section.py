@@ -18,7 +18,7 @@ from helpers.core.paths import display_path
 from helpers.data.contract import LEVEL_LABELS, MEASURES, NATIONAL_CODE
 from helpers.data.plan import DEFAULT_PLAN, Kpi, Plan, choose_plan
 from helpers.data.quick_checks import snapshot_fiscal_year
-from helpers.data.register import Register, load_register
+from helpers.data.register import Register
 from helpers.data.snapshot import Snapshot
 from helpers.engine import breakdowns, loaded
 from helpers.engine.item_progress import ItemProgress, item_progress
@@ -80,7 +80,7 @@ class SectionReport:
     def _all_kpis(self) -> list[Kpi]:
         if self.section_id == SCORECARD:
             return list(self.plan.kpis)
-        return [k for k in self.plan.kpis if k.section in self.spec.kpi_sections]
+        return [k for k in self.plan.kpis if k.section in self.plan.report_section(self.section_id).kpi_sections]
 
     @property
     def model(self) -> KpiModel:
@@ -139,15 +139,20 @@ class SectionReport:
 
     @property
     def register(self) -> Register:
-        """The plan register (every 計画事項 of the plan)."""
-        return load_register()
+        """The plan's register (every 計画事項 of the plan)."""
+        return self.plan.register()
+
+    @property
+    def lead(self) -> str:
+        """The section's lead paragraph, as the plan file words it for this plan year."""
+        return self.plan.report_section(self.section_id).lead
 
     def items(self, whole_plan: bool = False) -> list[ItemProgress]:
         """The section's 計画事項 (or the whole plan's) at the snapshot's 基準日; none when
         the report's year is not the plan's."""
         if self.fiscal_year != self.plan.fiscal_year:
             return []
-        parts = None if whole_plan or self.section_id == SCORECARD else self.spec.plan_parts
+        parts = None if whole_plan or self.section_id == SCORECARD else self.register.parts_of(self.section_id)
         return item_progress(self.register, self.snapshot.progress, self.snapshot.as_of, parts)
 
     def item_views(self, whole_plan: bool = False) -> tuple[ItemView, ...]:
@@ -163,7 +168,9 @@ class SectionReport:
         """Section, as-of date in 令和, scope, and a notice when the data is synthetic."""
         level = LEVEL_LABELS[self.level]
         lines = [
-            f"**{md(self.plan.title)}　{md(self.section_name)}**",
+            f"**{md(self.plan.progress_title)}　{md(self.section_name)}**",
+            "",
+            md(self.lead),
             "",
             # 対象時点: the month end the figures describe (a closed year's March); the
             # snapshot's own date is its 基準日 (provenance), named apart everywhere
@@ -355,7 +362,7 @@ def open_section(section_id: str, *, snapshot: str, plan_file: str | None, scope
     Raises:
         WorkbookError: with a short Japanese message (and the valid choices) when the
             snapshot, plan, scope or fiscal year is wrong. `fiscal_year` None is the
-            snapshot's own year; `year_name` names the parameter in the message.
+            snapshot's own year (so is 0, a notebook's default); `year_name` names the parameter in the message.
             `plan_file` None is the plan of the snapshot's fiscal year
             (`params/plan_fy<year>.yaml`), with a message naming it when it is missing.
     """
@@ -366,5 +373,5 @@ def open_section(section_id: str, *, snapshot: str, plan_file: str | None, scope
     scope = _scope_code(scope)
     section_id = sections.require(section_id).slug
     snap.area(str(scope))  # raises with the nearest codes
-    year = snap.fiscal_year if fiscal_year is None else snap.checked_fiscal_year(fiscal_year, year_name)
+    year = snap.fiscal_year if not fiscal_year else snap.checked_fiscal_year(fiscal_year, year_name)
     return SectionReport(section_id, snap, plan, engine, str(scope), year, plan_file)

@@ -1,4 +1,4 @@
-"""03 年金給付・年金相談: plan part (3), P.24-32 and P.38-39."""
+"""03 年金給付・年金相談: the views it draws (its plan parts, lead and KPIs are the plan file's)."""
 
 from helpers.sections.registry import SectionSpec
 
@@ -7,16 +7,12 @@ SECTION = SectionSpec(
     notebook="03_benefits_consultation",
     title="年金給付・年金相談",
     views="consultation",
-    intro="計画の「(3) 年金給付・年金相談体制の充実」（P.24～32、38～39）について、年金相談の指標の実績を"
-          "前年同期・目標と比べ、年金給付の計画事項の進捗を示す。",
-    kpi_sections=("benefits_consultation",),
-    plan_parts=(3,),
     body=(
         ("md", "## 1. 指標の達成状況"),
         ("code", "report.kpi_table()"),
         ("code", "report.kpi_charts()"),
-        ("md", "## 2. 月別のサービス水準\n\n予約率（90%以上）、待ち時間（30分未満）、インターネット予約、"
-               "コールセンター応答率（70%以上）を、その月だけの値で示す。応答率はねんきんダイヤル（コールセンター）の全国値である。"),
+        ("md", "## 2. 月別のサービス水準\n\n予約率、待ち時間、インターネット予約、"
+               "コールセンター応答率を、その月だけの値で目標と比べて示す。応答率はねんきんダイヤル（コールセンター）の全国値である。"),
         ("code", "views.service_levels(report)"),
         ("md", "## 3. 目標を外れた年金事務所"),
         ("code", "views.breaches(report)"),

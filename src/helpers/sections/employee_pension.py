@@ -1,4 +1,4 @@
-"""02 厚生年金保険（適用・事業所調査・徴収）: plan part (2), P.14-23."""
+"""02 厚生年金保険（適用・事業所調査・徴収）: the views it draws (its plan parts, lead and KPIs are the plan file's)."""
 
 from helpers.sections.registry import SectionSpec
 
@@ -7,16 +7,13 @@ SECTION = SectionSpec(
     notebook="02_employee_pension",
     title="厚生年金保険（適用・事業所調査・徴収）",
     views="employee",
-    intro="計画の「(2) 厚生年金保険」（P.14～23）の各指標について、実績を前年同期・目標と比べる。",
-    kpi_sections=("employee_pension",),
-    plan_parts=(2,),
     body=(
         ("md", "## 1. 指標の達成状況"),
         ("code", "report.kpi_table()"),
         ("code", "report.kpi_charts()"),
         ("md", "## 2. 国税源泉徴収義務者情報による新規適用"),
         ("code", 'views.monthly_bars(report, "EP01", "国税源泉徴収義務者情報による新規適用事業所数（月別）")'),
-        ("md", "## 3. 5人以上の適用調査対象事業所（年度末までに100%）"),
+        ("md", "## 3. 5人以上の適用調査対象事業所"),
         ("code", "views.priority_table(report)"),
         ("md", "## 4. 事業所調査（指摘率に重点を置く調査）"),
         ("code", "views.inspections_monthly(report)"),

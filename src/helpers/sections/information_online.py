@@ -1,4 +1,4 @@
-"""05 情報提供・オンラインサービス: plan parts (5) and (9), P.41-48 and P.63-70."""
+"""05 情報提供・オンラインサービス: the views it draws (its plan parts, lead and KPIs are the plan file's)."""
 
 from helpers.sections.registry import SectionSpec
 
@@ -7,10 +7,6 @@ SECTION = SectionSpec(
     notebook="05_information_online",
     title="情報提供・オンラインサービス",
     views="activity",
-    intro="計画の「(5) 情報提供の充実」（P.41～48）と「(9) オンラインビジネスモデルの推進」（P.63～70）について、"
-          "指標の実績を前年同期・目標と比べ、計画事項の進捗を期日と照らして示す。",
-    kpi_sections=("information", "online"),
-    plan_parts=(5, 9),
     body=(
         ("md", "## 1. 指標の達成状況"),
         ("code", "report.kpi_table()"),
@@ -19,7 +15,7 @@ SECTION = SectionSpec(
                "マイナポータル経由の利用。計画は数の目標を定めていないため、前年同期と比べて示す。"),
         ("code", "views.activity_table(report, views.INFORMATION)"),
         ("code", "views.activity_panels(report, views.INFORMATION)"),
-        ("md", "## 3. 主要7届書の電子申請（届書別）\n\n目標は主要7届書の電子申請割合70%（被保険者ベース、計画 P.63～65）。"),
+        ("md", "## 3. 主要7届書の電子申請（届書別）\n\n主要7届書の電子申請割合（被保険者ベース）を届書別に示す。"),
         ("code", "views.efiling_by_form(report)"),
         ("md", "## 4. 計画事項の期日\n\n計画に書かれた期日（開始・期限の月）と基準日。色は計画事項の状況を示す。"),
         ("code", "items.milestone_timeline(report)"),

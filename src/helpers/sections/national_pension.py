@@ -1,4 +1,4 @@
-"""01 国民年金（適用・収納）: plan part (1), P.4-13."""
+"""01 国民年金（適用・収納）: what it draws (its plan parts, lead and KPIs are the plan file's)."""
 
 from helpers.sections.registry import SectionSpec
 
@@ -7,9 +7,6 @@ SECTION = SectionSpec(
     notebook="01_national_pension",
     title="国民年金（適用・収納）",
     views="national",
-    intro="計画の「(1) 国民年金」（P.4～13）の各指標について、スナップショットの実績を前年同期・目標と比べる。",
-    kpi_sections=("national_pension",),
-    plan_parts=(1,),
     body=(
         ("md", "## 1. 指標の達成状況"),
         ("code", "report.kpi_table()"),
@@ -19,16 +16,16 @@ SECTION = SectionSpec(
                "（ワークブック独自の年度内累計。厚生労働省は平成29年度まで同じ形で公表）。"),
         ("code", "views.current_rate_build_up(report)"),
         ("code", "views.current_rate_table(report)"),
-        ("md", "## 3. 納付率の長期推移（公表値）\n\n計画の目標「現年度納付率の12年連続の向上」の位置づけである。"),
+        ("md", "## 3. 納付率の長期推移（公表値）\n\n計画の目標の位置づけを、公表された納付率の推移で示す。"),
         ("code", "views.national_series(report)"),
         ("code", "views.national_series_note(report)"),
-        ("md", "## 4. 地域・年金事務所の分布\n\n年金事務所別の納付率水準と規模（計画 P.8～11）。"),
+        ("md", "## 4. 地域・年金事務所の分布\n\n年金事務所別の納付率水準と規模。"),
         ("code", "views.area_spread(report)"),
         ("code", "views.office_levels(report)"),
         ("code", "views.lagging_offices(report)"),
         ("md", "## 5. 沖縄県と全国\n\n沖縄プロジェクトの進捗: 全国との差の推移。"),
         ("code", "views.okinawa_gap(report)"),
-        ("md", "## 6. 強制徴収\n\n最終催告状 → 督促状 → 差押（控除後所得300万円以上かつ7月以上滞納者が対象）。"),
+        ("md", "## 6. 強制徴収\n\n最終催告状 → 督促状 → 差押の段階ごとの件数。"),
         ("code", "views.enforcement_funnel(report)"),
         ("code", "views.enforcement_table(report)"),
         ("md", "## 7. 職権適用"),

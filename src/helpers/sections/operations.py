@@ -1,4 +1,4 @@
-"""06 業務運営・システム・リスク・人事: plan parts (6), (7), (8), (10), (11), (12)."""
+"""06 業務運営・システム・リスク・人事: the views it draws (its plan parts, lead and KPIs are the plan file's)."""
 
 from helpers.sections.registry import SectionSpec
 
@@ -7,13 +7,6 @@ SECTION = SectionSpec(
     notebook="06_operations",
     title="業務運営・システム・リスク・人事",
     views="activity",
-    intro="計画の「(6) 効率的効果的な業務運営（ビジネスプロセス改革）」（P.50～53）、「(7) 外部委託」（P.56～57、83～84）、"
-          "「(8) 社会保険オンラインシステムの刷新・レベルアップ」（P.58～60）、"
-          "「(10) 現場リスクを踏まえたリスク対策の強化」（P.74、77～78、80、82）、「(11) 情報セキュリティ確保」（P.86～88）、"
-          "「(12) 人事・人材育成及び働きやすい職場環境の確立」（P.92～95、97～100）について、"
-          "計画事項の取組の進捗を予定と照らして示し、女性管理職比率を目標と比べる。",
-    kpi_sections=("organisation",),
-    plan_parts=(6, 7, 8, 10, 11, 12),
     body=(
         ("md", "## 1. 指標の達成状況"),
         ("code", "report.kpi_table()"),

@@ -1,4 +1,4 @@
-"""04 年金記録: plan part (4), P.33-35."""
+"""04 年金記録: the views it draws (its plan parts, lead and KPIs are the plan file's)."""
 
 from helpers.sections.registry import SectionSpec
 
@@ -7,9 +7,6 @@ SECTION = SectionSpec(
     notebook="04_records",
     title="年金記録",
     views="records",
-    intro="計画の「(4) 正確な年金記録の管理」（P.33～35）の各指標について、実績を前年同期・目標と比べる。",
-    kpi_sections=("records",),
-    plan_parts=(4,),
     body=(
         ("md", "## 1. 指標の達成状況"),
         ("code", "report.kpi_table()"),

@@ -4,8 +4,10 @@ The runner, the report index, the command line, the notebook scaffold and the te
 all read this registry; nothing else lists the sections. To add a section:
 
 1. write `helpers/sections/<slug>.py` with `SECTION = SectionSpec(...)` (its notebook,
-   title, lead text, the plan sections and KPIs it answers for, and its cells);
-2. make its notebook: `python tools/scaffold_notebooks.py <notebook>`, then
+   title and cells: what it draws, the same every plan year);
+2. in each plan file, give it a `report` entry (its lead and the plan's KPI sections it
+   reports) and name it as the `section` of the register's parts it answers for;
+3. make its notebook: `python tools/scaffold_notebooks.py <notebook>`, then
    `make notebooks` to record its outputs.
 """
 
@@ -25,16 +27,15 @@ SCORECARD = "scorecard"
 
 @dataclass(frozen=True)
 class SectionSpec:
-    """One section of the report.
+    """One section of the report: what it draws, the same every plan year (its lead, the
+    plan parts and KPIs it answers for are the plan file's: `Plan.report_section`, the
+    register's parts).
 
     Attributes:
         slug: the id used on the command line and in `open_section` ('national_pension').
         notebook: the notebook's stem ('01_national_pension'); its number orders the report.
         title: the Japanese title, used in page titles and the index ('国民年金（適用・収納）').
         views: the module under `helpers.report.views` holding the section's views ('national').
-        intro: the notebook's lead paragraph (Markdown, である調).
-        kpi_sections: the plan's KPI sections it reports (empty for the scorecard: all KPIs).
-        plan_parts: the numbered parts (1 to 12) of the plan it answers for.
         body: the notebook's cells between the setup and the narrative, as (kind, text)
             with kind "md" or "code".
         weight: relative run time (seconds of the national page on the sample snapshot), so
@@ -49,9 +50,6 @@ class SectionSpec:
     notebook: str
     title: str
     views: str
-    intro: str
-    kpi_sections: tuple[str, ...]
-    plan_parts: tuple[int, ...]
     body: tuple[tuple[str, str], ...]
     weight: float = 1.0
     batch_parameters: dict = field(default_factory=dict)

@@ -7,9 +7,6 @@ SECTION = SectionSpec(
     notebook="00_scorecard",
     title="スコアカード",
     views="scorecard",
-    intro="日本年金機構 令和5年度計画の全指標を一覧し、要約と各区分へのリンクを示す。",
-    kpi_sections=(),
-    plan_parts=tuple(range(1, 13)),
     body=(
         ("md", "## 1. 要約"),
         ("code", "views.executive_summary(report)"),

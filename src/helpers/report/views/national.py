@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
+from helpers.core.escaping import md
 from helpers.core.era import fiscal_year_label, in_year_span_label, month_end, month_end_label, shift_months
 from helpers.data.reference import change_on_previous, load_reference
 from helpers.engine import breakdowns
@@ -111,12 +112,15 @@ def national_series_note(r: SectionReport) -> Markdown:
     latest_final = final.sort_values("premium_fy").iloc[-1]
     premium = int(latest_final["premium_fy"])
     known = f"{month_end_label(r.period)}時点で公表されている値"
+    # the plan's aim in its own words (「12年連続の前年比向上」), never a count made here
+    wording = next((k.aim for k in r.plan.kpis if k.id == "NP04" and k.aim), None)
+    aim = (f"{md(r.plan.title)}は「{md(wording)}」を目標としている" if wording
+           else f"{md(r.plan.title)}は現年度納付率の連続向上を目標の言葉としていない")
     return Markdown(
         f"{known}では、現年度納付率は{fiscal_year_label(first)}から{fiscal_year_label(last)}まで"
         f"{length}年連続で向上し、{fiscal_year_label(last)}は{rates[last]:.1f}%である"
         f"（前年度差 {changes[last]:+.1f}ポイント）。すなわち「{fiscal_year_label(last)}まで{length}年連続の"
-        f"向上（{rates[last]:.1f}%）」であり、計画は{fiscal_year_label(last + 1)}に{length + 1}年連続の"
-        f"向上を目指している。最終納付率の直近値 {latest_final['value']:.1f}% は"
+        f"向上（{rates[last]:.1f}%）」であり、{aim}。最終納付率の直近値 {latest_final['value']:.1f}% は"
         f"「{fiscal_year_label(int(latest_final['measured_fy']))}の最終納付率」として公表された"
         f"{fiscal_year_label(premium)}分保険料の率であり、{fiscal_year_label(int(latest_final['measured_fy']))}分"
         f"保険料の率ではない。{fiscal_year_label(r.fiscal_year)}の納付率は翌年度の4月末までの納付で確定し、6月下旬～7月上旬に公表される。"

@@ -69,7 +69,7 @@ def section_links(r: SectionReport, suffix: str = ".ipynb") -> Markdown:
     for spec in SECTIONS:
         if spec.slug == SCORECARD:
             continue
-        views = [v for v in r.views if v.section in spec.kpi_sections]
+        views = [v for v in r.views if v.section in r.plan.report_section(spec.slug).kpi_sections]
         statuses = "、".join(f"{md(v.name)} {v.status}" for v in views if v.is_judged)
         lines.append(f"- [{md(spec.title)}](<{quote(spec.notebook + suffix)}>)" + (f"　{statuses}" if statuses else ""))
     return Markdown("\n".join(lines))
