@@ -1,4 +1,4 @@
-# FY2023 plan progress workbook. `make report` builds from the bundled sample,
+# Plan progress workbook (one plan file per fiscal year). `make report` builds from the bundled sample,
 # `make test` runs every test; both create .venv with pip when it is missing.
 PYTHON ?= python3
 VENV := .venv
@@ -35,10 +35,12 @@ $(STAMP): pyproject.toml constraints.txt $(TEMPLATE_SRC)/index.html.j2 $(TEMPLAT
 
 install: $(STAMP) ## create .venv and install the pinned packages
 
-report: $(STAMP) ## rebuild and check the sample snapshots, publish reports/sample-2023-09-30/
+report: $(STAMP) ## rebuild and check the samples and plans, publish reports/sample-2023-09-30/ and the next year's
 	$(BIN)/workbook sample
-	$(BIN)/workbook validate data/snapshots/sample-2023-09-30 data/snapshots/sample-2024-03-31
+	$(BIN)/workbook validate data/snapshots/sample-2023-09-30 data/snapshots/sample-2024-03-31 data/samples/sample-2024-04-30
+	$(BIN)/workbook plan check params/plan_fy2023.yaml params/samples/plan_fy2024_sample.yaml
 	$(BIN)/workbook run --snapshot sample-2023-09-30
+	$(BIN)/workbook run --snapshot data/samples/sample-2024-04-30 --plan params/samples/plan_fy2024_sample.yaml
 
 # Three test processes on two cores: many integration tests wait on a subprocess (a kernel
 # that sleeps 60 s in papermill's own keyboard_interrupt notebook, a browser, a run), and a

@@ -87,13 +87,17 @@ def _cmd_plan_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from helpers.sample.generate import SAMPLE_AS_OF, generate_history, write_sample
+    from helpers.sample.generate import NEW_YEAR_AS_OF, SAMPLE_AS_OF, generate_history, write_sample
 
     out = Path(args.out) if args.out else paths.snapshots_dir()
     history = generate_history()
     for as_of in SAMPLE_AS_OF:
         folder = write_sample(as_of, out, history)
         print(f"サンプルを書き出しました: {paths.display_path(folder)}")
+    # the next plan year's sample sits apart: 令和6年度 has no plan file of its own
+    folder = write_sample(NEW_YEAR_AS_OF, Path(args.out) if args.out else paths.samples_dir(), history)
+    print(f"新年度のサンプルを書き出しました: {paths.display_path(folder)}（令和6年度のサンプル計画 "
+          f"params/samples/plan_fy2024_sample.yaml で読む）")
     return 0
 
 
@@ -209,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_check.add_argument("files", nargs="+", metavar="FILE", help="計画ファイル（例: params/plan_fy2023.yaml）")
     plan_check.set_defaults(func=_cmd_plan_check)
 
-    sample = add("sample", "合成サンプルのスナップショット2つを書き出す")
+    sample = add("sample", "合成サンプルのスナップショットを書き出す（令和5年度の2つと、新年度の令和6年4月末）")
     sample.add_argument("--out", help="書き出し先（既定: data/snapshots）")
     sample.set_defaults(func=_cmd_sample)
 

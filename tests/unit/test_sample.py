@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.core.paths import snapshots_dir
+from helpers.core.paths import samples_dir, snapshots_dir
 from helpers.data.plan import load_plan
 from helpers.data.snapshot import load_snapshot
 from helpers.engine.kpi import KpiEngine
-from helpers.sample.generate import SAMPLE_AS_OF, generate_history, write_sample
+from helpers.sample.generate import NEW_YEAR_AS_OF, SAMPLE_AS_OF, generate_history, write_sample
 
 SAMPLES = ["sample-2023-09-30", "sample-2024-03-31"]
 
@@ -157,9 +157,9 @@ def test_engine_agrees_with_independent_computation(rows):
 
 def test_sample_is_byte_for_byte_reproducible(tmp_path):
     history = generate_history()
-    for as_of in SAMPLE_AS_OF:
+    for as_of in (*SAMPLE_AS_OF, NEW_YEAR_AS_OF):
         folder = write_sample(as_of, tmp_path, history)
-        committed = snapshots_dir() / folder.name
-        for name in ("manifest.yaml", "areas.csv", "measures.parquet"):
+        committed = (snapshots_dir() if as_of in SAMPLE_AS_OF else samples_dir()) / folder.name
+        for name in ("manifest.yaml", "areas.csv", "measures.parquet", "progress.csv"):
             fresh = hashlib.sha256((folder / name).read_bytes()).hexdigest()
             assert fresh == hashlib.sha256((committed / name).read_bytes()).hexdigest(), name

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["project_root", "snapshots_dir", "reference_dir", "params_dir", "resolve", "display_path"]
+__all__ = ["project_root", "snapshots_dir", "samples_dir", "reference_dir", "params_dir", "resolve", "display_path"]
 
 _ROOT_ENV = "WORKBOOK_ROOT"
 
@@ -33,6 +33,12 @@ def project_root() -> Path:
 def snapshots_dir() -> Path:
     """`data/snapshots/` of the project."""
     return project_root() / "data" / "snapshots"
+
+
+def samples_dir() -> Path:
+    """`data/samples/` of the project: sample snapshots read with a sample plan (the
+    next plan year's), kept out of data/snapshots/ where a run finds its default."""
+    return project_root() / "data" / "samples"
 
 
 def reference_dir() -> Path:

@@ -134,7 +134,7 @@ class Plan:
     sections: list[Section]
     kpis: list[Kpi]
     file: str = DEFAULT_PLAN  # where it was read from, relative to the project
-    register_file: str | None = None  # the register beside it, relative to the project
+    register_file: str | None = None  # the register beside it (a full path: it is read, never shown)
     report: tuple[ReportSection, ...] = ()
 
     @property
@@ -234,7 +234,7 @@ def _with_files(plan: Plan, doc: dict, file_path: Path, label: str, problems: li
         elif not (file_path.parent / str(name)).is_file():
             problems.append(Problem(label, "plan.register", f"計画事項の一覧 {name} が計画ファイルと同じフォルダにありません"))
         else:
-            register_file = paths.display_path(file_path.parent / str(name))
+            register_file = str(file_path.parent / str(name))  # read from here; shown by display_path
     report = _report_block(doc.get("report"), {s.id for s in plan.sections}, label, problems)
     return replace(plan, file=paths.display_path(file_path), register_file=register_file, report=report)
 

@@ -205,7 +205,7 @@ def _parse(doc: dict, label: str, kpi_ids: set[str] | None) -> tuple[Register | 
 
 
 @lru_cache(maxsize=8)
-def _load(path_text: str, kpi_ids: frozenset[str] | None) -> Register:
+def _load(path_text: str, kpi_ids: frozenset[str] | None, _stamp: tuple[int, int]) -> Register:
     path = paths.resolve(path_text)
     label = paths.display_path(path)
     try:
@@ -227,7 +227,13 @@ def load_register(path: str = DEFAULT_REGISTER, kpi_ids: frozenset[str] | None =
     >>> [(d.kind, d.month) for d in register.item("R08-01").deliverables], len(register.parts)
     ([('期限', '2024-01'), ('期限', '2024-03'), ('期限', '2024-01')], 12)
     """
-    return _load(str(path), kpi_ids)
+    resolved = paths.resolve(str(path))
+    try:  # an edited register is read again: the cache keys on the file's size and time
+        stat = resolved.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = (0, 0)
+    return _load(str(path), kpi_ids, stamp)
 
 
 def due_text(d: Deliverable) -> str:

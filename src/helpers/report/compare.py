@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from helpers.core.era import month_end_label
+from helpers.core.era import fiscal_year_label, month_end_label
 from helpers.core.errors import WorkbookError
 from helpers.core.escaping import md
 from helpers.core import paths
@@ -125,7 +125,10 @@ def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top
     models = [build_kpi_model(e, scope, e.snapshot.fiscal_year, p.kpis) for e, p in zip(engines, (before_plan, plan))]
     earlier = {v.id: v for v in models[0].views}
     pairs = [(earlier[v.id], v) for v in models[1].views if v.id in earlier]
-    changed = tuple((a, b) for a, b in pairs if a.status != b.status and b.status is not None)
+    # across a fiscal year a closed year's 達成 meets a new year's forecast: a change of
+    # season, not news, so only KPIs judged in the same year are compared
+    same_year = before.fiscal_year == after.fiscal_year
+    changed = tuple((a, b) for a, b in pairs if same_year and a.status != b.status and b.status is not None)
     ranked = sorted(((a, b) for a, b in pairs if not math.isnan(_move(a, b))), key=lambda p: (-_move(*p), p[1].id))
     # rates (ポイント) and counts (%) are ranked apart: a point and a percent do not compare
     rates = [p for p in ranked if p[1].scale.change_unit == "ポイント"]
@@ -156,6 +159,9 @@ def _lines(c: Comparison, markdown: bool) -> list[str]:
         lines += [bold("判定が変わった指標"), ""]
         lines += [f"- {esc(b.name)}: {a.status_text} → {b.status_text}（{_move_text(a, b)}）"
                   for a, b in c.status_changes]
+    elif c.before.fiscal_year != c.after.fiscal_year:
+        lines.append(f"年度が替わったため、判定は比べない（前回は{fiscal_year_label(c.before.fiscal_year)}の判定、"
+                     f"今回は{fiscal_year_label(c.after.fiscal_year)}の判定である）。")
     else:
         lines.append("判定が変わった指標はない。")
     lines += ["", bold("動きの大きい指標") + "（今回の前年同期比の大きい順。率はポイント、件数は増減率。"

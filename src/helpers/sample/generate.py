@@ -31,12 +31,17 @@ from helpers.data.readers import sha256_of
 from helpers.sample.geography import OKINAWA, PREFECTURES, build_areas
 from helpers.sample.progress import progress_rows
 
-__all__ = ["SAMPLE_AS_OF", "SEED", "generate_history", "write_sample", "sample_id"]
+__all__ = ["SAMPLE_AS_OF", "NEW_YEAR_AS_OF", "SEED", "generate_history", "write_sample", "sample_id"]
 
 SEED = 20230930
 FIRST_FY = 2021
 LAST_FY = 2023
 SAMPLE_AS_OF = (dt.date(2023, 9, 30), dt.date(2024, 3, 31))
+# The first month of the next plan year (令和6年4月末): read with the sample plan of
+# 令和6年度, it shows a report across a change of plan. Kept under data/samples/, not
+# data/snapshots/: the project has no plan file for 令和6年度, and the newest snapshot is
+# what a run reads by default.
+NEW_YEAR_AS_OF = dt.date(2024, 4, 30)
 
 # --- 国民年金 現年度納付率 (national; published: FY2021 73.9, FY2022 76.1, FY2023 77.6) ---
 CURRENT_FINAL = {2021: 73.9, 2022: 76.1, 2023: 77.6}
@@ -547,6 +552,44 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", use_dictionary=True, row_group_size=1 << 20)
 
 
+def _with_next_april(history: pd.DataFrame) -> pd.DataFrame:
+    """The history with an April of the next fiscal year, made with no new random draws
+    (so the samples of 令和5年度 stay as they are): stocks stay at their March level;
+    a closed premium year's counts grow in April as the last one's did (the payments of
+    the cut-off month); the month's flows repeat April 2023's. The premium years line up
+    as a real April's would: no premium of the new year is due yet."""
+    last_april, march, next_april = (month_end(LAST_FY, 4).isoformat(), month_end(LAST_FY + 1, 3).isoformat(),
+                                     month_end(LAST_FY + 1, 4).isoformat())
+    april = history[history["period"] == last_april].copy()
+    april["period"] = next_april
+    april["premium_fy"] = april["premium_fy"] + 1
+    keys = ["area_code", "measure", "premium_fy"]
+
+    def keyed(period: str, fiscal_year: int) -> pd.Series:
+        # a row's premium year is implicit (empty) when it is the measurement year's own
+        rows = history[history["period"] == period]
+        return rows.assign(premium_fy=rows["premium_fy"].fillna(fiscal_year)).set_index(keys)["value"]
+
+    def index(premium_years) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays([april["area_code"], april["measure"], premium_years], names=keys)
+
+    now_march = keyed(march, LAST_FY)
+    lagged = april["premium_fy"].notna().to_numpy()
+    before = index(april["premium_fy"].fillna(0) - 1)
+    growth = (keyed(last_april, LAST_FY).reindex(before) / keyed(month_end(LAST_FY, 3).isoformat(), LAST_FY - 1)
+              .reindex(before)).to_numpy(dtype=float)
+    closing = now_march.reindex(index(april["premium_fy"].fillna(0))).to_numpy(dtype=float)
+    held = now_march.reindex(index(pd.Series(LAST_FY, index=april.index))).to_numpy(dtype=float)
+    kind = april["measure"].map({n: m.kind for n, m in MEASURES.items()}).to_numpy()
+    value = april["value"].to_numpy().copy()
+    grows = lagged & ~np.isnan(closing) & ~np.isnan(growth)
+    value[grows] = np.rint(closing[grows] * growth[grows])
+    stock = (kind == "stock") & ~lagged & ~np.isnan(held)
+    value[stock] = held[stock]
+    april["value"] = value.astype("int64")
+    return pd.concat([history, april], ignore_index=True)
+
+
 def write_sample(as_of: dt.date, out_root: Path, history: pd.DataFrame | None = None) -> Path:
     """Write one sample snapshot cut at `as_of` into `out_root/<id>/`; return the folder."""
     if history is None:
@@ -556,6 +599,8 @@ def write_sample(as_of: dt.date, out_root: Path, history: pd.DataFrame | None = 
     areas = build_areas()
     areas_path = folder / "areas.csv"
     areas.to_csv(areas_path, index=False, encoding="utf-8", lineterminator="\n")
+    if as_of > month_end(LAST_FY + 1, 3):
+        history = _with_next_april(history)
     rows = history[history["period"] <= as_of.isoformat()].reset_index(drop=True)
     measures_path = folder / "measures.parquet"
     _write_parquet(rows, measures_path)
@@ -574,6 +619,8 @@ def write_sample(as_of: dt.date, out_root: Path, history: pd.DataFrame | None = 
             "合成データ（サンプル）。全国計は公表値（現年度納付率 令和3年度73.9%・令和4年度76.1%、"
             "令和4年9月末69.1%など）に合わせて調整していますが、事務所は架空です。"
             "地域は一般的な地方区分（8地方）で、機構の地域部ではありません。"
+            + ("令和6年4月分は令和5年4月分の値を1年後に移したもので、令和6年度のサンプル計画"
+               "（params/samples/plan_fy2024_sample.yaml）で読みます。" if as_of > month_end(LAST_FY + 1, 3) else "")
         ),
         "generator": f"workbook sample (seed {SEED})",
         "tables": {

@@ -11,6 +11,8 @@ import datetime as dt
 
 import pandas as pd
 
+from helpers.core.era import fiscal_year_of
+
 __all__ = ["progress_rows", "COLUMNS"]
 
 COLUMNS = ["item_id", "deliverable", "status", "done_on", "note", "grade", "grade_reason", "issues", "department"]
@@ -77,12 +79,24 @@ _HISTORY += [
 ]
 
 
+# 令和6年度 (the sample plan's register): its first month's reports.
+_HISTORY += [
+    ("R01-01", "", "2024-04-30", "実施中", None, "納付督励の年間計画を策定し実施中（サンプル）", None, "", "", ""),
+    ("R01-02", "D1", "2024-04-30", "実施中", None, "最終催告状の送付計画を作成中（サンプル）", None, "", "", ""),
+    ("R03-01", "", "2024-04-30", "未着手", None, "7月の予約枠拡大に向けて準備中（サンプル）", None, "", "", ""),
+    ("R06-01", "", "2024-04-30", "実施中", None, "前年度の業務量調査を集計中（サンプル）", None, "", "", ""),
+    ("R12-01", "", "2024-04-30", "実施中", None, "管理職候補者の研修を計画（サンプル）", None, "", "", "人事部"),
+]
+
+
 def progress_rows(as_of: dt.date) -> pd.DataFrame:
     """The progress table as reported at `as_of`: the latest report of each item and
-    deliverable up to that day."""
+    deliverable up to that day, within that day's fiscal year (each year's plan has
+    its own register)."""
+    year = fiscal_year_of(as_of)
     latest: dict[tuple[str, str], tuple] = {}
     for entry in _HISTORY:
-        if entry[2] <= as_of.isoformat():
+        if entry[2] <= as_of.isoformat() and fiscal_year_of(dt.date.fromisoformat(entry[2])) == year:
             latest[(entry[0], entry[1])] = entry
     rows = [{"item_id": item, "deliverable": deliverable, "status": status, "done_on": done_on or "", "note": note,
              "grade": grade or "", "grade_reason": reason, "issues": issues, "department": department}

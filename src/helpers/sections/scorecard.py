@@ -16,7 +16,7 @@ SECTION = SectionSpec(
         ("md", "## 3. 前回からの変化\n\n基準日が直前のスナップショットと比べた、判定の変化・動きの大きい指標・"
                "状況が変わった計画事項（遅延→遅延完了、未報告→実施中など）。"),
         ("code", "views.changes(report, compare_with=compare_with)"),
-        ("md", "## 4. 計画全体の進捗管理表\n\n計画の12の部のすべての計画事項について、期日・状況・指標の判定を示す。"),
+        ("md", "## 4. 計画全体の進捗管理表\n\n計画のすべての部の計画事項について、期日・状況・指標の判定を示す。"),
         ("code", "items.items_overview(report)"),
         ("code", "items.items_table(report, whole_plan=True)"),
         ("md", "## 5. 各区分"),
