@@ -22,7 +22,7 @@ def _help(args: list[str]) -> str:
                           text=True, encoding="utf-8", check=True).stdout
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["kpis"], ["validate"], ["sample"], ["notebooks"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["kpis"], ["validate"], ["sample"], ["notebooks"], ["plan"], ["plan", "check"]])
 def test_help_is_japanese_throughout(command):
     text = _help(command)
     assert text.startswith("使い方: workbook")
