@@ -49,8 +49,10 @@ TAIL = [
 
 def build(spec: SectionSpec) -> nbformat.NotebookNode:
     nb = new_notebook()
+    # the kernel's name as the kernel gives it: JupyterLab writes that name on save, and
+    # opening a committed notebook must change nothing in it
     nb.metadata = {
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
     # the plan year's title and lead are the plan file's, shown by report.header()

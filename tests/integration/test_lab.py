@@ -150,7 +150,8 @@ def test_analyst_changes_scope_to_okinawa_and_reruns(lab):
         notebook = root / "notebooks" / "01_national_pension.ipynb"
         committed = json.loads(notebook.read_text(encoding="utf-8"))
         before = notebook.stat().st_mtime_ns
-        page.keyboard.press("Control+s")
+        page.click("text=File", timeout=10_000)  # the menu saves even a notebook with no change
+        page.click("li[data-command='docmanager:save']", timeout=10_000)
         # the tab was never marked modified, so its mark says nothing of the save: wait
         # for the file itself (the server writes it in place, so it can be read half-written)
         saved = _saved_notebook(notebook, before)
