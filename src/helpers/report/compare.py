@@ -8,10 +8,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from helpers.core import paths
 from helpers.core.era import fiscal_year_label, month_end_label
 from helpers.core.errors import WorkbookError
 from helpers.core.escaping import md
-from helpers.core import paths
 from helpers.data.plan import Kpi, Plan, load_plan, plan_file_for
 from helpers.data.quick_checks import dated_snapshots
 from helpers.data.snapshot import Snapshot, load_snapshot
@@ -185,7 +185,8 @@ def _plan_lines(change: PlanChange, esc, bold) -> list[str]:
     """A new plan year: which plan each snapshot is judged by, and what changed in it."""
     a, b = change.before, change.after
     lines = [bold("計画の変更"), "",
-             f"前回は{esc(a.title)}、今回は{esc(b.title)}により判定している（前回からの判定の変化には計画の変更によるものを含む）。", ""]
+             f"前回は{esc(a.title)}、今回は{esc(b.title)}により判定している"
+             "（前回からの判定の変化には計画の変更によるものを含む）。", ""]
     lines += [f"- 追加された指標: {esc(k.id)} {esc(k.name_ja)}（目標: {esc(planned_target_text(k))}）" for k in change.added]
     lines += [f"- 計画から外れた指標: {esc(k.id)} {esc(k.name_ja)}" for k in change.removed]
     lines += [f"- 目標が変わった指標: {esc(n.id)} {esc(n.name_ja)}（{esc(planned_target_text(o))} → "

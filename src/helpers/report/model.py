@@ -25,7 +25,8 @@ from helpers.engine.kpi import KpiEngine, KpiResult
 from helpers.report.formatting import plan_number
 from helpers.report.scale import DASH, DisplayScale, is_missing, scale_for
 
-__all__ = ["KpiView", "KpiModel", "ProjectionView", "build_kpi_model", "planned_target_text", "period_phrase", "comparison_headings", "report_period",
+__all__ = ["KpiView", "KpiModel", "ProjectionView", "build_kpi_model", "planned_target_text",
+           "period_phrase", "comparison_headings", "report_period",
            "APPLICABILITY", "ROUNDING_NOTE", "JUDGED", "CONTEXT", "NATIONAL_ONLY", "NOT_APPLICABLE"]
 
 JUDGED, CONTEXT, NATIONAL_ONLY, NOT_APPLICABLE = "judged", "context", "national_only", "not_applicable"

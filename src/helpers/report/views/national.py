@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from helpers.core.escaping import md
 from helpers.core.era import fiscal_year_label, in_year_span_label, month_end, month_end_label, shift_months
+from helpers.core.escaping import md
 from helpers.data.reference import change_on_previous, load_reference
 from helpers.engine import breakdowns
 from helpers.engine.breakdowns import child_level, kpi_by_area
