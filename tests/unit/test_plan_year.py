@@ -216,3 +216,18 @@ def test_the_sample_plan_is_labelled_a_sample():
     assert "サンプル" in plan.title and "公表した計画ではない" in plan.source
     assert not paths.resolve("params/plan_fy2024.yaml").exists()
     assert plan.fiscal_year == 2024
+
+
+def test_an_edited_register_outside_params_changes_every_pages_key(plan_copy):
+    from helpers.batch.cache import OutputCache
+
+    facts = {"manifest_sha256": "0" * 64, "tables": {}}
+    register = plan_copy.parent / "plan_register_fy2024_sample.yaml"
+
+    def key() -> str:
+        cache = OutputCache.for_run(plan_copy.parent, facts, plan_copy, {}, register_file=register)
+        return cache.key({"notebook": "00_scorecard"})
+
+    before = key()
+    _edit(register, lambda d: d["items"][0].update(title="納付率の目標（改訂。サンプル）"))
+    assert key() != before

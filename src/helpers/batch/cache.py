@@ -5,7 +5,7 @@ page's output (its HTML and, in a fan-out, the area's Excel workbook) is kept in
 `<out>/.cache/` under a key that is the sha256 of everything that shapes it:
 
 - the snapshot: its manifest and the sha256 of every table (checked by the validator);
-- the plan file, and every file under `params/` and `data/reference/`;
+- the plan file and its register, and every file under `params/` and `data/reference/`;
 - the page's parameters, title and links;
 - the notebook file, the code of `helpers` (every file of the package, templates
   included) and the versions of the packages that shape the output;
@@ -83,12 +83,14 @@ class OutputCache:
 
     @classmethod
     def for_run(cls, out: Path, snapshot_facts: dict, plan_file: Path, packages: dict,
-                enabled: bool = True, stream=None) -> OutputCache:
-        """The inputs every page of a run shares."""
+                enabled: bool = True, stream=None, register_file: Path | None = None) -> OutputCache:
+        """The inputs every page of a run shares (the plan's register too: a plan given
+        with --plan may keep it outside params/)."""
         root = paths.project_root()
         base = {
             "snapshot": {k: snapshot_facts[k] for k in ("manifest_sha256", "tables")},
             "plan": sha256_of(plan_file),
+            "register": sha256_of(register_file) if register_file else None,
             "params": files_fingerprint(root / "params"),
             "reference": files_fingerprint(root / "data" / "reference"),
             "code": code_fingerprint(),

@@ -73,7 +73,8 @@ def _run_in(staging: Path, run: Run, jobs: list[Job], context, stream, started: 
     progress = Progress(len(jobs), stream)
     reuse = not (options.force or options.keep_notebooks or options.profile)
     cache = OutputCache.for_run(run.out, snapshot_facts(run.snapshot), paths.resolve(options.plan_file),
-                                package_versions(), enabled=reuse, stream=stream)
+                                package_versions(), enabled=reuse, stream=stream,
+                                register_file=Path(run.plan.register_file) if run.plan.register_file else None)
     sources = {p.stem: p for p in notebook_paths()}
     results = execute_all(jobs, staging, sources, run.workers, options, run.ref, progress, run.snapshot, run.plan,
                           context, cache)
