@@ -32,7 +32,7 @@ def report(tmp_path_factory) -> Path:
     shutil.copy(project_root() / "pyproject.toml", root / "pyproject.toml")
     env = dict(os.environ, WORKBOOK_ROOT=str(root))
     done = subprocess.run([sys.executable, "-m", "helpers.cli", "run", "--snapshot", "sample-2023-09-30",
-                           "--sections", "scorecard", "records", "--pdf"], env=env, capture_output=True, text=True)
+                           "--sections", "scorecard", "records"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return root / "reports" / "sample-2023-09-30"
 
@@ -96,20 +96,6 @@ def test_section_page_has_japanese_text_and_charts(browser, report):
     assert "def " not in text and "import " not in text  # code cells are hidden
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
     page.close()
-
-
-def test_pages_print_to_a4_pdfs_with_page_numbers(report):
-    from pypdf import PdfReader
-
-    pdfs = sorted(p.name for p in (report / "pdf").glob("*.pdf"))
-    assert pdfs == ["00_scorecard.pdf", "04_records.pdf", "index.pdf"]
-    reader = PdfReader(report / "pdf" / "04_records.pdf")
-    pages = len(reader.pages)
-    assert 2 <= pages <= 8
-    first = reader.pages[0]
-    assert (round(float(first.mediabox.width)), round(float(first.mediabox.height))) == (595, 842)  # A4 portrait
-    text = first.extract_text()
-    assert "年金記録" in text and "令和" in text and f"1 / {pages}" in text
 
 
 def test_fan_out_prints_every_area_page(tmp_path, capsys):

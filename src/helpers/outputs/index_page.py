@@ -26,12 +26,13 @@ th { background: #f2f2f2; }
 .failed { background: #f8d7da; }
 .filters { margin: 0.5em 0; } .filters label { margin-right: 1.5em; }
 @media print {
-  @page { size: A4 portrait; margin: 14mm 12mm 16mm 12mm;
-          @bottom-center { content: counter(page) " / " counter(pages); font-size: 9pt; } }
+  @page { size: A4 landscape; margin: 12mm 12mm 14mm 12mm;
+          @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; } }
   nav.workbook-nav, .filters { display: none; }
-  body { font-size: 10pt; }
-  img { max-width: 100% !important; height: auto !important; break-inside: avoid; page-break-inside: avoid; }
-  .jp-RenderedImage, .jp-OutputArea-output { break-inside: avoid; page-break-inside: avoid; }
+  body { font-size: 9.5pt; margin: 0; }
+  table { font-size: 7.5pt; width: 100%; }
+  td { white-space: normal !important; overflow-wrap: anywhere; } th { white-space: nowrap; }
+  details { display: block; } details > summary { list-style: none; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   h1, h2, h3 { break-after: avoid; page-break-after: avoid; }

@@ -1,6 +1,7 @@
 """Report pages on paper: each HTML page printed to an A4 PDF by headless Chromium, where
 it is installed (Debian's `chromium`, never a downloaded browser). The pages' print CSS
-keeps charts whole, repeats table headers and numbers the pages."""
+sets A4 landscape, fits tables to the width, keeps rows and charts whole, repeats table
+headers and numbers the pages; Chromium adds the outline from the headings."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def find_chromium() -> str | None:
 
 def print_pdf(html: Path, pdf: Path, browser: str | None = None, timeout: float = 120,
               prints: Prints | None = None) -> Path:
-    """Print one local HTML page to `pdf` (A4 portrait, as its print CSS says), as one of
+    """Print one local HTML page to `pdf` (A4 landscape, as its print CSS says, with an
+    outline from its headings), as one of
     `prints` (the run's, so that a stopped run can kill it).
 
     Raises:
@@ -48,7 +50,8 @@ def print_pdf(html: Path, pdf: Path, browser: str | None = None, timeout: float 
         # networking, since a report page needs nothing from outside
         args = [browser, "--headless", "--disable-gpu", "--no-pdf-header-footer", "--hide-scrollbars",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+                "--no-first-run", "--generate-pdf-document-outline", f"--user-data-dir={profile}",
+                f"--print-to-pdf={pdf}", html.resolve().as_uri()]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium refuses to run as root inside its sandbox
         returncode, stderr = (prints or Prints()).run(args, timeout)
