@@ -55,6 +55,7 @@ class DeliverableView:
     grade_reason: str
     issues: str
     department: str
+    done_on: dt.date | None = None  # the done date itself (a spreadsheet stores the date)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def _deliverable(p: DeliverableProgress) -> DeliverableView:
     note = p.note or ("報告なし" if p.reported is None else DASH)
     phrase = due_text(d) if d.month is None else f"{d.kind}は{due_text(d).split('（')[0]}"
     return DeliverableView(d.id, d.text, d.kind, d.due, due_text(d), phrase, done, p.status, note, p.grade or DASH,
-                           p.grade_reason or "", p.issues or "", p.department or "")
+                           p.grade_reason or "", p.issues or "", p.department or "",
+                           None if p.done_on is None else dt.date.fromisoformat(p.done_on))
 
 
 def item_views(items: Sequence[ItemProgress], kpi_status: Mapping[str, str],
