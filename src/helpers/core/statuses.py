@@ -38,22 +38,25 @@ class StatusStyle:
     text: str | None = None
 
 
+# Chart colours from the Analysis Function palette (3:1 on white, apart for colour-vision
+# deficiencies); a status is never shown by colour alone: its word is in the cell, the
+# legend or the row label. Cell fills are light, under black text.
 STYLES: dict[str, StatusStyle] = {
-    "達成": StatusStyle("2e7d32", fill="dcedc8"),
-    "達成見込み": StatusStyle("81c784", fill="e8f5e9"),
-    "要注意": StatusStyle("f0ad4e", fill="fff3cd"),
-    "未達見込み": StatusStyle("e57373", fill="fbe3e4"),
-    "未達": StatusStyle("c0392b", fill="f8d7da"),
-    "参考": StatusStyle("bdbdbd", text="555555"),
-    "遅延": StatusStyle("c0392b", fill="f8d7da"),
-    "未報告": StatusStyle("9e9e9e", fill="eeeeee"),
-    "未着手": StatusStyle("f0ad4e", fill="fff3cd"),
-    "実施中": StatusStyle("5b9bd5", fill="e3f2fd"),
-    "遅延完了": StatusStyle("8d6e63", fill="efebe9"),  # done, but after its date: never green
-    "完了": StatusStyle("2e7d32", fill="dcedc8"),
-    "計画どおり実施": StatusStyle("2e7d32", fill="dcedc8"),
-    "一部未実施": StatusStyle("f0ad4e", fill="fff3cd"),
-    "未実施": StatusStyle("c0392b", fill="f8d7da"),
+    "達成": StatusStyle("12436D", fill="dcedc8"),
+    "達成見込み": StatusStyle("28A197", fill="e8f5e9"),
+    "要注意": StatusStyle("F46A25", fill="fff3cd"),
+    "未達見込み": StatusStyle("A285D1", fill="fbe3e4"),
+    "未達": StatusStyle("801650", fill="f8d7da"),
+    "参考": StatusStyle("757575", text="555555"),
+    "遅延": StatusStyle("801650", fill="f8d7da"),
+    "未報告": StatusStyle("757575", fill="eeeeee"),
+    "未着手": StatusStyle("F46A25", fill="fff3cd"),
+    "実施中": StatusStyle("28A197", fill="e3f2fd"),
+    "遅延完了": StatusStyle("A285D1", fill="efebe9"),  # done, but after its date: never the colour of 完了
+    "完了": StatusStyle("12436D", fill="dcedc8"),
+    "計画どおり実施": StatusStyle("12436D", fill="dcedc8"),
+    "一部未実施": StatusStyle("F46A25", fill="fff3cd"),
+    "未実施": StatusStyle("801650", fill="f8d7da"),
 }
 
 

@@ -22,7 +22,7 @@ from helpers.core.era import month_label
 
 __all__ = [
     "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking", "scatter_levels",
-    "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "legend_below", "legend_right",
+    "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "rate_span", "thousands", "legend_below", "legend_right",
     "alt_text", "stacked_counts", "png_bytes",
 ]
 
@@ -31,14 +31,18 @@ __all__ = [
 # bbox_inches="tight" saves drawing every figure twice.
 PNG_OPTIONS = {"bbox_inches": None}
 
+# The UK Analysis Function's categorical palette (dark blue, turquoise, dark pink,
+# orange, light purple) with a dark and a mid grey: every colour has at least 3:1
+# contrast on white (WCAG 2.1 non-text contrast) and the colours stay apart for the
+# common colour-vision deficiencies (tests/unit/test_charts.py checks both).
 PALETTE = {
-    "this": "#1f4e79",  # this fiscal year
-    "last": "#8c8c8c",  # last fiscal year
-    "older": "#c8c8c8",
-    "target": "#c0392b",
-    "band": "#9ecae1",
-    "accent": "#e67e22",
-    "ok": "#2e7d32",
+    "this": "#12436D",  # this fiscal year
+    "last": "#28A197",  # last fiscal year
+    "older": "#757575",
+    "target": "#801650",
+    "band": "#A285D1",  # a shaded span, drawn light (its legend and a note say what it is)
+    "accent": "#F46A25",
+    "ok": "#3D3D3D",
 }
 
 
@@ -137,6 +141,12 @@ def _month_axis(ax, labels: Sequence[str], title: str = "月末") -> None:
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels([label.replace("月末", "").replace("月", "") for label in labels], rotation=0)
     ax.set_xlabel(title)
+
+
+def thousands(ax, which: str = "y") -> None:
+    """Count axis numbers with thousands separators (8,000, never 8000)."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_formatter(mticker.FuncFormatter(_number))
 
 
 def _number(value: float, _position=None) -> str:
@@ -246,6 +256,8 @@ def scatter_levels(frame: pd.DataFrame, *, x: str, y: str, title: str, xlabel: s
         ax.scatter(frame[x], frame[y], s=14, alpha=0.8, color=PALETTE["this"])
     if reference is not None:
         ax.axhline(reference, color=PALETTE["target"], linestyle="--", linewidth=1.0)
+    if "%" in ylabel:
+        rate_span(ax, "%")
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_minor_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
@@ -256,9 +268,10 @@ def scatter_levels(frame: pd.DataFrame, *, x: str, y: str, title: str, xlabel: s
 
 
 def _date_axis(ax, index: pd.Index) -> None:
-    """Month ends on x as 令和 months ('令和5年9月'), at most about eight ticks."""
+    """Month ends on x as 令和 months ('令和5年9月'), at most five ticks (a 令和 month is
+    long: more of them, slanted, run into each other beside a legend)."""
     days = pd.to_datetime(pd.Index(index)).sort_values().unique()
-    step = max(1, math.ceil(len(days) / 8))
+    step = max(1, math.ceil(len(days) / 5))
     ticks = days[::step]
     ax.set_xticks(ticks)
     ax.set_xticklabels([month_label(d.date()) for d in ticks], rotation=30, ha="right")
@@ -281,11 +294,31 @@ def legend_right(ax) -> None:
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
+MIN_RATE_SPAN = 5.0  # points: on a narrower rate axis ±0.1 point looks like a swing
+
+
+def rate_span(ax, unit: str) -> None:
+    """A rate axis (% or ポイント) spans at least `MIN_RATE_SPAN` points around its data,
+    within 0–100 for a rate, so that a small movement looks small."""
+    low, high = ax.get_ylim()
+    if high - low >= MIN_RATE_SPAN:
+        return
+    middle = (low + high) / 2
+    low, high = middle - MIN_RATE_SPAN / 2, middle + MIN_RATE_SPAN / 2
+    if unit == "%" and high > 100:
+        low, high = 100 - MIN_RATE_SPAN, 100
+    if unit == "%" and low < 0:
+        low, high = 0, MIN_RATE_SPAN
+    ax.set_ylim(low, high)
+
+
 def counts_from_zero(ax, unit: str, from_zero: bool = True) -> None:
     """Counts (件, 人, 万件, 億円, 分) start at zero; rates and differences of rates
-    keep the range that shows their movement. A count axis that must be cut to show
-    a small change (`from_zero=False`) gets a break mark on the axis and says so."""
+    keep the range that shows their movement, at least a few points wide. A count axis
+    that must be cut to show a small change (`from_zero=False`) gets a break mark on
+    the axis and says so."""
     if unit in ("%", "ポイント"):
+        rate_span(ax, unit)
         return
     if from_zero:
         ax.set_ylim(bottom=0)

@@ -71,9 +71,11 @@ def inspections_monthly(r: SectionReport):
     ax.set_xticklabels(labels)
     ax.set_xlabel("月")
     ax.set_ylabel("件")
+    plots.thousands(ax)
     ax2 = ax.twinx()
     ax2.plot(range(len(rate)), rate.to_numpy(), color=plots.PALETTE["accent"], marker="o", label="指摘率（右軸）")
     ax2.set_ylabel("%")
+    plots.rate_span(ax2, "%")
     ax2.grid(False)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     ax.legend(handles, ["調査件数（左軸）", "指摘率（右軸）"], loc="upper center",

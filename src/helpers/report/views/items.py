@@ -59,7 +59,9 @@ def milestone_timeline(r: SectionReport, whole_plan: bool = False):
         ax.scatter([pd.Timestamp(d.due)], [y], s=70, marker="o" if d.kind == "開始" else "D",
                    color=ITEM_COLORS[d.status], zorder=3)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{v.id} {d.id} {short_title(v.title)}（{d.due_text}）" for v, d in rows], fontsize=8)
+    # the status in words beside each row: never told by the mark's colour alone
+    ax.set_yticklabels([f"{v.id} {d.id} {short_title(v.title)}（{d.due_text}、{d.status}）" for v, d in rows],
+                       fontsize=8)
     ax.invert_yaxis()
     ax.set_ylim(len(rows) - 0.5, -0.7)
     ax.axvline(pd.Timestamp(r.snapshot.as_of), color=plots.PALETTE["target"], linestyle="--", linewidth=1.2,
@@ -71,7 +73,7 @@ def milestone_timeline(r: SectionReport, whole_plan: bool = False):
     dates = [pd.Timestamp(d.due) for _, d in rows] + [pd.Timestamp(r.snapshot.as_of)]
     start, end = min(dates) - pd.DateOffset(months=1), max(dates) + pd.DateOffset(months=1)
     months = pd.date_range(start, end, freq="ME")
-    step = max(1, -(-len(months) // 6))
+    step = max(1, -(-len(months) // 5))  # at most five: the axis is narrowed by the legend beside it
     ax.set_xlim(start, end)
     ax.set_xticks(months[::step])
     ax.set_xticklabels([month_label(m.date()) for m in months[::step]], rotation=0, fontsize=8)
