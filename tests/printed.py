@@ -25,21 +25,22 @@ class PrintedPage:
         return re.sub(r"\s+", "", self.text).replace("\u301c", "\uff5e")
 
 
+def _page(number: int, page) -> PrintedPage:
+    height = float(page.mediabox.height)
+    lowest = [height]
+
+    def operand(op, args, cm, tm):
+        if op == b"Do":  # an image drawn where the current matrix puts it: cm[5] is its bottom edge
+            lowest[0] = min(lowest[0], cm[5])
+
+    def text(t, cm, tm, font, size):
+        y = cm[3] * tm[5] + cm[5]
+        if t.strip() and y > FOOTER_PT:
+            lowest[0] = min(lowest[0], y)
+
+    content = page.extract_text(visitor_operand_before=operand, visitor_text=text)
+    return PrintedPage(number, content, (height - lowest[0]) / height)
+
+
 def printed_pages(pdf: Path) -> list[PrintedPage]:
-    pages = []
-    for number, page in enumerate(PdfReader(pdf).pages, start=1):
-        height = float(page.mediabox.height)
-        lowest = [height]
-
-        def operand(op, args, cm, tm):
-            if op == b"Do":  # an image drawn where the current matrix puts it: cm[5] is its bottom edge
-                lowest[0] = min(lowest[0], cm[5])
-
-        def text(t, cm, tm, font, size):
-            y = cm[3] * tm[5] + cm[5]
-            if t.strip() and y > FOOTER_PT:
-                lowest[0] = min(lowest[0], y)
-
-        content = page.extract_text(visitor_operand_before=operand, visitor_text=text)
-        pages.append(PrintedPage(number, content, (height - lowest[0]) / height))
-    return pages
+    return [_page(number, page) for number, page in enumerate(PdfReader(pdf).pages, start=1)]

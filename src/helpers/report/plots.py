@@ -22,7 +22,8 @@ from helpers.core.era import month_label
 
 __all__ = [
     "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking", "scatter_levels",
-    "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "rate_span", "thousands", "legend_below", "legend_right",
+    "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "rate_span", "thousands",
+    "legend_below", "legend_right",
     "alt_text", "stacked_counts", "png_bytes",
 ]
 
