@@ -45,7 +45,17 @@ report: $(STAMP) ## rebuild and check the samples and plans, publish reports/sam
 # Three test processes on two cores: many integration tests wait on a subprocess (a kernel
 # that sleeps 60 s in papermill's own keyboard_interrupt notebook, a browser, a run), and a
 # third process fills that idle time (measured: 333 s with two, 304 s with three).
-test: $(STAMP) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/), 3 processes
+# The accessibility checker (axe-core, from npm) for the browser tests: installed here,
+# under .venv, for the tests only; the published pages never load it.
+AXE_VERSION := 4.10.3
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix $(VENV)/axe --no-audit --no-fund --silent axe-core@$(AXE_VERSION); \
+	else echo "npm がないため axe-core を入れません（アクセシビリティの検査は省きます）"; fi
+
+test: $(STAMP) $(AXE) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/), 3 processes
 	$(BIN)/python -m pytest --nbval -n 3 --dist loadscope
 
 check: $(STAMP) ## the quick tier (under a minute): unit, contract, bad-input and report-content tests

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported where used: the run's parent process never needs it
     import nbformat
 
-__all__ = ["export_html", "external_resources"]
+__all__ = ["scoped_headers", "export_html", "external_resources"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _RESOURCE = re.compile(
@@ -36,6 +36,7 @@ def _exporter():
     exporter = HTMLExporter(
         template_name="offline", extra_template_basedirs=[str(_TEMPLATES)],
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        language_code="ja",  # <html lang="ja">: screen readers read the page as Japanese
         # nbconvert's eleven default preprocessors do nothing here (most are disabled,
         # the rest act on code cells, which are hidden), yet the notebook is validated
         # against its schema after each: the template's own (pygments CSS) is kept
@@ -49,7 +50,25 @@ def export_html(nb: nbformat.NotebookNode, title: str, nav: str = "") -> str:
     """The notebook as one self-contained HTML page titled `title`, with `nav` (HTML
     already escaped: links back to the index and to related pages) at its top."""
     body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}, "workbook_nav": nav})
-    return body
+    return scoped_headers(body)
+
+
+_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.S)
+_TH = re.compile(r"<th(?![^>]*\bscope=)(?=[\s>])")
+
+
+def scoped_headers(html: str) -> str:
+    """Every header cell says what it heads (`scope`), for screen readers: a row's
+    first cell beside data cells heads its row, any other header cell its column.
+
+    >>> scoped_headers("<tr><th>基準日</th><td>令和5年9月末</td></tr><tr><th>ID</th><th>指標</th></tr>")
+    '<tr><th scope="row">基準日</th><td>令和5年9月末</td></tr><tr><th scope="col">ID</th><th scope="col">指標</th></tr>'
+    """
+    def row(match: re.Match) -> str:
+        text = match.group(0)
+        return _TH.sub('<th scope="row"' if "<td" in text else '<th scope="col"', text)
+
+    return _ROW.sub(row, html)
 
 
 def external_resources(html: str) -> list[str]:

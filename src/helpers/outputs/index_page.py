@@ -10,6 +10,7 @@ from pathlib import Path
 
 from helpers.core.era import date_label, fiscal_year_label, month_end_label
 from helpers.core.statuses import ITEM_STATUSES, KPI_STATUSES, css_class, css_rules
+from helpers.outputs.html_export import scoped_headers
 from helpers.report.item_model import ITEM_COLUMNS, YEAR_END_COLUMN, item_views
 from helpers.sections.registry import SECTIONS
 
@@ -22,6 +23,7 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.5em; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
+a { text-decoration: underline; }  /* a link is told by more than its colour (WCAG 1.4.1) */
 .notice { background: #fff3cd; border: 1px solid #e0c36c; padding: 0.6em 1em; }
 .failed { background: #f8d7da; }
 .filters { margin: 0.5em 0; } .filters label { margin-right: 1.5em; }
@@ -102,7 +104,7 @@ def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each
     html = ("<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{escape(plan.title)} 進捗レポート（{escape(snapshot.id)}）</title>\n"
             f"<style>{_STYLE}{css_rules()}\n</style>\n</head>\n<body>\n" + "\n".join(head + body) + "\n</body>\n</html>\n")
-    path.write_text(html, encoding="utf-8")
+    path.write_text(scoped_headers(html), encoding="utf-8")
 
 
 def _kpi_table(results: list, plan) -> list[str]:
@@ -136,7 +138,7 @@ def _parts_table(register, items: list, pages: dict[str, str]) -> list[str]:
     """The plan's twelve parts: the section page answering for each, and its items by status."""
     from helpers.sections.registry import by_slug
 
-    rows = ["<h2>計画の12の部</h2>", "<table>", "<tr><th>部</th><th>区分</th><th>計画事項の状況</th></tr>"]
+    rows = ["<h2>計画の部</h2>", "<table>", "<tr><th>部</th><th>区分</th><th>計画事項の状況</th></tr>"]
     for part in register.parts:
         mine = [p for p in items if p.item.part == part.part]
         counts = Counter(p.status for p in mine)

@@ -110,8 +110,12 @@ def png_bytes(fig: Figure) -> bytes:
 def _png_with_alt(fig: Figure):
     import base64
 
-    # base64 text, as IPython's own PNG formatter returns (the in-process engine stores it as is)
-    return base64.b64encode(png_bytes(fig)).decode("ascii"), {"alt": alt_text(fig)}
+    from helpers.report.chart_data import chart_csv, chart_message
+
+    png = png_bytes(fig)  # drawn first: the message reads the tick labels the drawing sets
+    # base64 text, as IPython's own PNG formatter returns (the in-process engine stores it as is);
+    # the page writes the message as the image's text alternative and links the data as CSV
+    return base64.b64encode(png).decode("ascii"), {"alt": chart_message(fig), "csv": chart_csv(fig)}
 
 
 def _register_png_display() -> None:
