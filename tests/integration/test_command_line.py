@@ -72,7 +72,9 @@ def test_nbconvert_with_the_workbook_template_is_offline_with_alt_text(tmp_path)
     assert "Alternative text is missing" not in done.stderr
     html = (tmp_path / "04_records.html").read_text(encoding="utf-8")
     assert external_resources(html) == [] and "require.js" not in html and "MathJax" not in html
-    assert 'alt="図: 未統合記録（解明作業中又はなお解明を要する記録）の推移"' in html
+    # the text alternative states the chart's message after its title, and the data is linked
+    assert 'alt="図: 未統合記録（解明作業中又はなお解明を要する記録）の推移。' in html
+    assert 'download="図のデータ.csv" href="data:text/csv;charset=utf-8,%EF%BB%BF' in html
 
 
 def test_unknown_snapshot_id_is_an_error_without_traceback(tmp_path):

@@ -143,14 +143,14 @@ def chart_message(fig: Figure) -> str:
     from helpers.report.plots import alt_text
 
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
-    parts = []
     if len(panels) > 1:
-        parts.append(f"図: {len(panels)}のグラフ")
+        parts = []
         for ax in panels:
             lines = _series(ax)
             sentence = _line_sentence(ax, lines[0], _unit(ax)) if lines else None
             parts.append(f"{ax.get_title()}: {sentence}" if sentence else ax.get_title())
-        return "。".join(parts) + "。"
+        return "図: " + "。".join(parts) + "。"
+    parts = []
     parts.append(alt_text(fig))
     sentences = []
     for ax in fig.axes:
