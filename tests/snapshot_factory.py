@@ -100,23 +100,3 @@ def fill_months(rows: list[tuple], flows: set[str]) -> list[tuple]:
             if (y, m) not in months:
                 added.append((f"{y:04d}-{m:02d}-{calendar.monthrange(y, m)[1]:02d}", area, measure, None, 0))
     return rows + sorted(added)
-
-
-def april_of_next_year(sample: Path, folder: Path) -> Path:
-    """The first month of a new fiscal year (令和6年4月末), written from the March sample:
-    its rows, plus April 2023's rows moved on by one year (period and premium year), so
-    the premium years line up as a real April would: the cut-off rows of the year just
-    closed are there, and no premium of the new year has fallen due yet."""
-    import pandas as pd
-
-    rows = pd.read_parquet(sample / "measures.parquet")
-    april = rows[rows["period"] == "2023-04-30"].copy()
-    april["period"] = "2024-04-30"
-    april["premium_fy"] = april["premium_fy"] + 1
-    folder.mkdir(parents=True, exist_ok=True)
-    both = pd.concat([rows, april], ignore_index=True)[MEASURE_COLUMNS]
-    both["premium_fy"] = both["premium_fy"].astype("Int64")
-    both.to_csv(folder / "measures.csv", index=False, encoding="utf-8", lineterminator="\n")
-    (folder / "areas.csv").write_bytes((sample / "areas.csv").read_bytes())
-    write_manifest(folder, as_of="2024-04-30", fiscal_year=2024, first_fiscal_year=2021)
-    return folder

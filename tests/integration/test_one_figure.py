@@ -19,7 +19,6 @@ from openpyxl import load_workbook
 
 from helpers.cli import main as workbook_main
 from run_helpers import workbook
-from snapshot_factory import april_of_next_year
 
 SAMPLES = ("sample-2023-09-30", "sample-2024-03-31")
 SCOPES = ("00", "01", "47", "47001", "R8")
@@ -220,40 +219,3 @@ def test_no_output_prints_nan_none_or_inf(published):
                     assert not FORBIDDEN.search(str(cell.value or "")), (ws.title, cell.coordinate, cell.value)
         _, text = _cli_kpis(snapshot, scope)
         assert not FORBIDDEN.search(text), (snapshot, scope)
-
-
-@pytest.fixture(scope="module")
-def april(tmp_path_factory):
-    """Every section's page for 全国 in the April of a new year (an Okinawa office is
-    checked through `workbook kpis`, which prints the page's own table)."""
-    from helpers.core.paths import snapshots_dir
-
-    root = tmp_path_factory.mktemp("april")
-    snapshot = april_of_next_year(snapshots_dir() / "sample-2024-03-31", root / "internal-2024-04-30")
-    pages = {}
-    # every section for 全国, where the lowest-rate offices printed nan
-    # no plan of 令和6年度 is bundled: the FY2023 plan, asked for by name
-    done = workbook("run", "--snapshot", str(snapshot), "--out", str(root / "reports"), *FY2023_PLAN)
-    assert done.returncode == 0, done.stderr
-    pages["00"] = root / "reports" / snapshot.name
-    return snapshot, pages
-
-
-def test_the_april_report_of_a_new_year_has_no_nan(april):
-    snapshot, pages = april
-    htmls = sorted(pages["00"].glob("*.html"))
-    assert len(htmls) == 8  # seven sections and the index
-    for page in htmls:
-        text = "".join(_page(page).text)
-        assert not FORBIDDEN.search(text), (page.name, FORBIDDEN.search(text))
-    for scope in ("00", "47001"):
-        kpis, cli = _cli_kpis(str(snapshot), scope, *FY2023_PLAN)
-        assert not FORBIDDEN.search(cli), scope
-        assert kpis["NP04"]["実績"] == "—" and "納付期限（翌月末）が来ていない" in cli, scope
-    assert _cli_kpis(str(snapshot), "47001", *FY2023_PLAN)[0]["NP06"]["判定"] == "参考表示"
-    # the missing in-year rate is 「—」 with the reason beside it
-    national = "".join(_page(pages["00"] / "01_national_pension.html").text)
-    assert "令和6年度分保険料の納付期限（翌月末）が来ていないため、年度内の率はまだない" in national
-    kpis = _page_kpis(_page(pages["00"] / "00_scorecard.html"))
-    assert kpis["NP04"]["実績"] == "—" and kpis["NP04"]["判定"] == "—"
-    assert kpis["NP04"]["目標"].startswith("前年度実績（")  # not judged, so the plan's target as worded

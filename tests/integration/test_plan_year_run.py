@@ -1,15 +1,19 @@
-"""A run of the next plan year's sample with its plan: every published page, sheet and
-record speaks of that plan and nothing of the last one's (titles, leads, pages, aims),
-and the scorecard's comparison with March tells the change of plan."""
+"""A run of the next plan year's sample (令和6年4月末) with its plan: every published page,
+sheet and record speaks of that plan and nothing of the last one's (titles, leads, pages,
+aims); and, the April of a new year, nothing prints nan, None or inf, the in-year rate
+that has no due date yet reads 「—」 with its reason."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from contextlib import redirect_stdout
 
 import openpyxl
 import pytest
 
+from helpers.cli import main as workbook_main
 from run_helpers import workbook
 
 NEW_YEAR = "data/samples/sample-2024-04-30"
@@ -57,3 +61,34 @@ def test_without_the_plan_the_new_year_is_refused_naming_the_file(tmp_path):
     assert done.returncode == 2
     assert "params/plan_fy2024.yaml" in done.stderr and "Traceback" not in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+FORBIDDEN = re.compile(r"(?<![A-Za-z])(nan|NaN|None|inf|-inf|Infinity)(?![A-Za-z])")
+
+
+def _kpis(scope: str) -> tuple[dict[str, dict[str, str]], str]:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert workbook_main(["kpis", "--snapshot", NEW_YEAR, "--plan", SAMPLE_PLAN, "--area", scope]) == 0
+    text = out.getvalue()
+    lines = [line.split(" | ") for line in text.splitlines() if " | " in line]
+    return {cells[0]: dict(zip(lines[0], cells)) for cells in lines[1:]}, text
+
+
+def test_the_april_report_of_a_new_year_has_no_nan(published):
+    for page in sorted(published.glob("*.html")):
+        text = _text(page.read_text(encoding="utf-8"))
+        assert not FORBIDDEN.search(text), (page.name, FORBIDDEN.search(text))
+    book = openpyxl.load_workbook(next(published.glob("*.xlsx")), read_only=True)
+    for ws in book.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            assert not [c for c in row if c is not None and FORBIDDEN.search(str(c))], ws.title
+    for scope in ("00", "47001"):
+        kpis, cli = _kpis(scope)
+        assert not FORBIDDEN.search(cli), scope
+        # the missing in-year rate is 「—」 with the reason beside it
+        assert kpis["NP04"]["実績"] == "—" and "納付期限（翌月末）が来ていない" in cli, scope
+        assert kpis["NP04"]["判定"] == "—" and kpis["NP04"]["目標"].startswith("前年度実績（")
+    assert _kpis("47001")[0]["NP06"]["判定"] == "参考表示"
+    national = _text((published / "01_national_pension.html").read_text(encoding="utf-8"))
+    assert "令和6年度分保険料の納付期限（翌月末）が来ていないため、年度内の率はまだない" in re.sub(r"\s+", "", national)
