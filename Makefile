@@ -56,7 +56,7 @@ $(AXE):
 	else echo "npm がないため axe-core を入れません（アクセシビリティの検査は省きます）"; fi
 
 test: $(STAMP) $(AXE) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/), 3 processes
-	$(BIN)/python -m pytest --nbval -n 4 --dist loadscope
+	$(BIN)/python -m pytest --nbval -n 3 --dist loadscope
 
 check: $(STAMP) ## the quick tier (under a minute): unit, contract, bad-input and report-content tests
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope $(CHECK_TESTS)

@@ -144,3 +144,56 @@ def test_pages_pass_the_accessibility_checker(browser, printed, name):
         assert alt.startswith("図") and alt.count("。") >= 2 and linked, alt
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
     page.close()
+
+
+def _open(browser, path: Path):
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    return page, requests
+
+
+def test_index_page(browser, printed):
+    report = printed[SAMPLES[0]]
+    page, requests = _open(browser, report / "index.html")
+    text = page.inner_text("body")
+    assert "日本年金機構 令和5年度計画 進捗レポート" in text
+    assert "令和5年9月末" in text and "年金記録" in text and "合成サンプルデータ" in text
+    cells = page.eval_on_selector_all("table.kpis tr", "rows => rows.map(r => r.innerText)")
+    assert any("NP04 現年度納付率" in row and "達成見込み" in row for row in cells)
+    # the 進捗管理表 filters in the page itself
+    page.select_option("#f-status", "遅延")
+    shown = page.eval_on_selector_all("#items tr[data-part]", "rows => rows.filter(r => r.style.display !== 'none')"
+                                                                ".map(r => [r.dataset.status, r.cells[0].innerText])")
+    # R03-01 in the September sample: its four deliverables and its detail line
+    assert {status for status, _ in shown} == {"遅延"}
+    assert {cell.split()[0] for _, cell in shown if cell.strip()} == {"R03-01"} and len(shown) == 4 + 1
+    page.select_option("#f-status", "")
+    page.select_option("#f-part", "12")
+    shown = page.eval_on_selector_all("#items tr[data-part]", "rows => rows.filter(r => r.style.display !== 'none')"
+                                                                ".map(r => r.dataset.part)")
+    from helpers.data.register import load_register
+
+    part12 = [i for i in load_register().items if i.part == 12]
+    assert shown == ["12"] * (sum(len(i.deliverables) for i in part12) + len(part12))
+    page.click("a:text-is('年金記録')")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("04_records.html")
+    page.click("a:text-is('索引に戻る')")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("index.html")
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    page.close()
+
+
+def test_section_page_has_japanese_text_and_charts(browser, printed):
+    report = printed[SAMPLES[0]]
+    page, requests = _open(browser, report / "04_records.html")
+    text = page.inner_text("body")
+    assert "未統合記録" in text and "所見" in text and "令和5年9月末" in text
+    images = page.eval_on_selector_all("img", "els => els.map(e => [e.naturalWidth, e.naturalHeight])")
+    assert len(images) >= 3 and all(w > 300 and h > 100 for w, h in images)
+    assert "def " not in text and "import " not in text  # code cells are hidden
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    page.close()
