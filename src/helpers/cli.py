@@ -36,14 +36,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for ref in args.paths:
         check = check_snapshot(ref)
         shown = paths.display_path(check.path)
-        if not check.ok:
-            print(f"NG {shown}: 契約を満たしていません（{len(check.problems)} 件）", file=sys.stderr)
-            for problem in check.problems:
-                print(f"  - {problem}", file=sys.stderr)
+        if _refused(shown, "契約を満たしていません", check.problems):
             worst = 1
             continue
         print(_summary(shown, check.snapshot))
     return worst
+
+
+def _refused(shown: str, verdict: str, problems) -> bool:
+    """Print 'NG <file>: <verdict>' and each problem on stderr, when there are any."""
+    if not problems:
+        return False
+    print(f"NG {shown}: {verdict}（{len(problems)} 件）", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return True
 
 
 def _summary(shown: str, snapshot) -> str:
@@ -71,10 +78,7 @@ def _cmd_plan_check(args: argparse.Namespace) -> int:
     worst = 0
     for path in args.files:
         check = check_plan_file(path)
-        if not check.ok:
-            print(f"NG {check.file}: 計画ファイルとして使えません（{len(check.problems)} 件）", file=sys.stderr)
-            for problem in check.problems:
-                print(f"  - {problem}", file=sys.stderr)
+        if _refused(check.file, "計画ファイルとして使えません", check.problems):
             worst = 1
             continue
         plan, register = check.plan, check.register

@@ -19,9 +19,22 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-__all__ = ["chart_frame", "chart_message", "chart_csv"]
+__all__ = ["alt_text", "chart_frame", "chart_message", "chart_csv"]
 
 _MAX_SERIES_IN_MESSAGE = 4
+
+
+def alt_text(fig: Figure) -> str:
+    """A figure named in words: its titles.
+
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> _ = fig.subplots().set_title("現年度納付率の推移")
+    >>> alt_text(fig)
+    '図: 現年度納付率の推移'
+    """
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    return "図: " + "、".join(titles) if titles else "図"
 
 
 def _drawn(label: str | None) -> bool:
@@ -140,8 +153,6 @@ def chart_message(fig: Figure) -> str:
     """The chart in words: its titles, then each series' latest value and its change
     from the point before (for bars, the largest and smallest). Small multiples give
     each panel's first series, after the panel's title."""
-    from helpers.report.plots import alt_text
-
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
     if len(panels) > 1:
         parts = []

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from helpers.core.era import month_label
+from helpers.report.chart_data import alt_text, chart_csv, chart_message
 
 __all__ = [
     "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking", "scatter_levels",
@@ -69,18 +70,6 @@ def use_report_style() -> None:
     _register_png_display()
 
 
-def alt_text(fig: Figure) -> str:
-    """A figure described in words for screen readers and exported HTML: its titles.
-
-    >>> fig, axes = new_figure()
-    >>> _ = axes[0][0].set_title("現年度納付率の推移")
-    >>> alt_text(fig)
-    '図: 現年度納付率の推移'
-    """
-    titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
-    return "図: " + "、".join(titles) if titles else "図"
-
-
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG, as `savefig(format="png")` writes it, drawn once.
 
@@ -109,8 +98,6 @@ def png_bytes(fig: Figure) -> bytes:
 
 def _png_with_alt(fig: Figure):
     import base64
-
-    from helpers.report.chart_data import chart_csv, chart_message
 
     png = png_bytes(fig)  # drawn first: the message reads the tick labels the drawing sets
     # base64 text, as IPython's own PNG formatter returns (the in-process engine stores it as is);
