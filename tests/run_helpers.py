@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 
 SNAPSHOT = "sample-2023-09-30"
@@ -23,3 +25,16 @@ def start(*args: str, root: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "helpers.cli", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env,
                             start_new_session=True)
+
+
+def kpis_in_process(*args: str) -> tuple[dict[str, dict[str, str]], str]:
+    """`workbook kpis ARGS` in this process (a snapshot stays loaded between calls): the
+    table's rows by KPI id, each as {column: text}, and the whole output."""
+    from helpers.cli import main
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["kpis", *args]) == 0
+    text = out.getvalue()
+    lines = [line.split(" | ") for line in text.splitlines() if " | " in line]
+    return {cells[0]: dict(zip(lines[0], cells)) for cells in lines[1:]}, text

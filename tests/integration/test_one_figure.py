@@ -6,11 +6,9 @@ test_plan_year_run.py)."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import redirect_stdout
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,8 +16,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from helpers.cli import main as workbook_main
-from run_helpers import workbook
+from run_helpers import kpis_in_process, workbook
 
 SAMPLES = ("sample-2023-09-30", "sample-2024-03-31")
 SCOPES = ("00", "R1", "47", "47001", "R8")
@@ -92,13 +89,7 @@ def _cli_kpis(snapshot: str, scope: str, *plan: str) -> tuple[dict[str, dict[str
 
 
 def _run_cli_kpis(snapshot: str, scope: str, *plan: str) -> tuple[dict[str, dict[str, str]], str]:
-    out = io.StringIO()
-    with redirect_stdout(out):
-        assert workbook_main(["kpis", "--snapshot", snapshot, "--area", scope, *plan]) == 0
-    text = out.getvalue()
-    lines = [line.split(" | ") for line in text.splitlines() if " | " in line]
-    header = lines[0]
-    return {cells[0]: dict(zip(header, cells)) for cells in lines[1:]}, text
+    return kpis_in_process("--snapshot", snapshot, "--area", scope, *plan)
 
 
 def _excel_kpis(path: Path) -> dict[str, dict]:

@@ -5,16 +5,13 @@ that has no due date yet reads 「—」 with its reason."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
-from contextlib import redirect_stdout
 
 import openpyxl
 import pytest
 
-from helpers.cli import main as workbook_main
-from run_helpers import workbook
+from run_helpers import kpis_in_process, workbook
 
 NEW_YEAR = "data/samples/sample-2024-04-30"
 SAMPLE_PLAN = "params/samples/plan_fy2024_sample.yaml"
@@ -67,12 +64,7 @@ FORBIDDEN = re.compile(r"(?<![A-Za-z])(nan|NaN|None|inf|-inf|Infinity)(?![A-Za-z
 
 
 def _kpis(scope: str) -> tuple[dict[str, dict[str, str]], str]:
-    out = io.StringIO()
-    with redirect_stdout(out):
-        assert workbook_main(["kpis", "--snapshot", NEW_YEAR, "--plan", SAMPLE_PLAN, "--area", scope]) == 0
-    text = out.getvalue()
-    lines = [line.split(" | ") for line in text.splitlines() if " | " in line]
-    return {cells[0]: dict(zip(lines[0], cells)) for cells in lines[1:]}, text
+    return kpis_in_process("--snapshot", NEW_YEAR, "--plan", SAMPLE_PLAN, "--area", scope)
 
 
 def test_the_april_report_of_a_new_year_has_no_nan(published):

@@ -212,11 +212,12 @@ def _items_sheet(book, r: SectionReport, items) -> None:
                 "取組（計画の言葉）": d.text, "種類": d.kind, "予定": d.due_text, "予定（西暦）": d.due,
                 "実績（完了日）": NONE if d.done_on is None else d.done_text,
                 "完了日（西暦）": NONE if d.done_on is None else d.done_on,
-                "状況": d.status, YEAR_END_COLUMN: v.year_end or NONE, "取組状況": _none(d.note_text),
-                "自己評価": _none(d.grade_text), "評定の理由": d.grade_reason or NONE,
+                "状況": d.status, YEAR_END_COLUMN: v.year_end or NONE, "取組状況": d.note_text,
+                "自己評価": d.grade_text, "評定の理由": d.grade_reason or NONE,
                 "課題と今後の対応": d.issues or NONE, "担当部署": d.department or NONE,
                 "指標の判定": v.kpis_text, "計画の主な内容": "\n".join(f"○{c}" for c in v.content),
             })
+    # the page's 「—」 for an empty field (取組状況, 自己評価, 指標の判定 …) is 「－」 in a sheet
     rows = [{k: _none(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
     ws = _sheet(book, "計画事項", r, ITEM_SHEET_COLUMNS, rows, status="状況")
     _fit_widths(ws)

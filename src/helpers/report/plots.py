@@ -19,13 +19,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from helpers.core.era import month_label
-from helpers.report.chart_data import alt_text, chart_csv, chart_message
+from helpers.report.chart_data import chart_csv, chart_message
 
 __all__ = [
     "use_report_style", "PALETTE", "new_figure", "kpi_panels", "year_lines", "bar_ranking", "scatter_levels",
     "line_series", "funnel_bars", "PNG_OPTIONS", "no_data", "counts_from_zero", "rate_span", "thousands",
-    "legend_below", "legend_right",
-    "alt_text", "stacked_counts", "png_bytes",
+    "legend_below", "legend_right", "stacked_counts", "png_bytes",
 ]
 
 # How IPython's own PNG formatter saves figures (the workbook's figures go through

@@ -75,8 +75,7 @@ def styled(frame: pd.DataFrame, *, uuid: str, caption: str, status_column: str |
     if status_column:
         styler = styler.map(status_colors, subset=[status_column])
         styler = styler.set_properties(subset=[status_column], **{"white-space": "nowrap"})
-    # header cells say what they head, for screen readers (JIS X 8341-3 / WCAG 1.3.1)
-    html = re.sub(r'<th class="col_heading', '<th scope="col" class="col_heading', styler.to_html())
+    html = styler.to_html()  # header cells get their scope where a page is exported (scoped_headers)
     if notes:
         items = "".join(f"<li>{html_text(n)}</li>" for n in notes)
         html += f'<ul class="table-notes" style="font-size:0.85em;margin-top:4px;list-style:none;padding-left:0">{items}</ul>'
