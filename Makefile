@@ -29,7 +29,7 @@ TEMPLATE_DIR := $(VENV)/share/jupyter/nbconvert/templates/workbook
 $(STAMP): pyproject.toml constraints.txt $(TEMPLATE_SRC)/index.html.j2 $(TEMPLATE_SRC)/conf.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,cluster]'
 	mkdir -p $(TEMPLATE_DIR) && cp $(TEMPLATE_SRC)/index.html.j2 $(TEMPLATE_SRC)/conf.json $(TEMPLATE_DIR)/
 	@touch $(STAMP)
 
@@ -73,7 +73,7 @@ test-versions: ## the quick tier, engine and worker tests on Python 3.12 and 3.1
 	  [ -n "$$py" ] || py=$$(command -v python$$v); \
 	  if [ -z "$$py" ] || ! $$py -c 'import sys' 2>/dev/null; then echo "Python $$v が見つからないため省きます"; continue; fi; \
 	  test -x .venv-$$v/bin/python || $$py -m venv .venv-$$v || exit 1; \
-	  .venv-$$v/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]' || exit 1; \
+	  .venv-$$v/bin/python -m pip install --quiet -c constraints.txt -e '.[dev,cluster]' || exit 1; \
 	  mkdir -p .venv-$$v/share/jupyter/nbconvert/templates/workbook && \
 	  cp $(TEMPLATE_SRC)/index.html.j2 $(TEMPLATE_SRC)/conf.json .venv-$$v/share/jupyter/nbconvert/templates/workbook/; \
 	  echo "== Python $$v"; \

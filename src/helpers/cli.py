@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from helpers.batch.cluster_spec import ENV_VAR as CLUSTER_ENV
 from helpers.core import paths
 from helpers.core.era import fiscal_year_label, month_end_label
 from helpers.core.errors import WorkbookError
@@ -161,8 +162,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         snapshot=args.snapshot, sections=args.sections, scope=args.scope, each=args.each, jobs=args.jobs,
         out=args.out, plan_file=args.plan, engine=args.engine, keep_notebooks=args.keep_notebooks,
         force=args.force, profile=args.profile, fiscal_year=args.fiscal_year, compare_with=args.compare_with,
-        pdf=args.pdf), sys.stderr)  # answered at once, before the libraries of the run load
-    if options.engine != "kernel":
+        pdf=args.pdf, cluster=args.cluster if args.cluster is not None else os.environ.get(CLUSTER_ENV)),
+        sys.stderr)  # answered at once, before the libraries of the run load
+    if options.engine != "kernel" and options.cluster is None:
         from helpers.batch.workers import worker_context
 
         # the workers' fork server imports their libraries (2 s) on the other core while
@@ -258,6 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", action="store_true",
                      help="各セルの所要時間と最大メモリを run.json（notebooks の cells）に記録し、"
                           "時間のかかったセルを表示する（このときは前回の結果を再利用しない）")
+    run.add_argument("--cluster", metavar="ADDRESS",
+                     help="ページを Dask のクラスタで実行する（tcp://ホスト:8786 のスケジューラ、または local / local:N で"
+                          "この機械に N 個の作業プロセス。既定: 環境変数 WORKBOOK_CLUSTER、なければクラスタを使わない。"
+                          "none で使わない）")
     run.set_defaults(func=_cmd_run)
 
     diff = add("diff", "2つのスナップショットの間の変化（判定の変化、動きの大きい指標、計画事項の状況の変化）を表示する")

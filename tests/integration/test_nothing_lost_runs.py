@@ -44,14 +44,14 @@ def test_a_page_edited_in_the_cache_is_run_again_and_not_published(project):
 
 
 def test_an_excel_failure_fails_its_page_not_the_run(project, monkeypatch, capsys):
-    from helpers.batch import execution, runner
+    from helpers.batch import page_job, runner
 
     monkeypatch.setenv("WORKBOOK_ROOT", str(project))
 
     def broken(*args, **kwargs):
         raise RuntimeError("openpyxl が壊れた")
 
-    monkeypatch.setattr(execution, "write_area_excel", broken)
+    monkeypatch.setattr(page_job, "write_area_excel", broken)
     code = runner.run_reports(runner.RunOptions(snapshot=SNAPSHOT, sections=["records"], jobs=1, engine="kernel"))
     assert code == 1
     [failed] = list((project / "reports" / "failed").iterdir())

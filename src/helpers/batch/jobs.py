@@ -48,6 +48,8 @@ class JobResult:
     cached: bool = False  # reused from an earlier run whose inputs were the same
     cache_note: str | None = None  # why a cached page was not reused (tampered, unreadable)
     cells: list | None = None  # with --profile: each code cell's seconds and peak memory
+    worker: str = ""  # on a cluster: the worker that executed the page (its address)
+    retries: int = 0  # on a cluster: how many times the page was submitted again after its worker died
 
 
 def plan_jobs(snapshot: Snapshot, sections: list[str], scope: str, each: str | None, snapshot_ref: str,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from helpers.batch.cluster_spec import parse_cluster
 from helpers.core import paths
 from helpers.core.errors import InvalidInput, WorkbookError
 from helpers.data.plan import DEFAULT_PLAN, choose_plan
@@ -48,6 +49,7 @@ class RunOptions:
     pdf: bool = False  # also print each page of the scope to an A4 PDF (headless Chromium)
     force: bool = False  # execute every page, even those whose inputs have not changed
     profile: bool = False  # record each cell's seconds and peak memory in run.json
+    cluster: str | None = None  # a Dask scheduler's address, "local" or "local:N" (`helpers.batch.cluster`)
     checked: bool = False  # the quick checks have been made (`checked_options`)
 
 
@@ -93,11 +95,15 @@ def checked_options(options: RunOptions, stream=None) -> RunOptions:
     registry.select(options.sections)
     if options.each and options.each not in EACH_LEVELS:
         raise WorkbookError(f"--each には {', '.join(EACH_LEVELS)} のいずれかを指定してください。")
+    cluster = parse_cluster(options.cluster)
+    if cluster is not None and options.engine == "kernel":
+        raise WorkbookError("--cluster は --engine kernel と併用できません（クラスタの作業ノードはノートブックを"
+                            "プロセス内で実行します）。")
     snapshot = options.snapshot or newest_snapshot(stream)
     year = snapshot_fiscal_year(snapshot)  # the plan is the snapshot's year's, as `--plan` may override
     plan_file = options.plan_file or (choose_plan(None, year) if year else DEFAULT_PLAN)
     return replace(options, snapshot=snapshot, scope=check_scope(snapshot, options.scope), plan_file=plan_file,
-                   checked=True)
+                   cluster=cluster.text if cluster else None, checked=True)
 
 
 def check_run(options: RunOptions, stream=None) -> Run:

@@ -76,8 +76,10 @@ def print_slowest(results: list[JobResult], stream, count: int = 5) -> None:
               file=stream)
 
 
-def build_record(run: Run, results: list[JobResult], started: dt.datetime, wall: float) -> dict:
-    """The run record of a finished run, pages in report order."""
+def build_record(run: Run, results: list[JobResult], started: dt.datetime, wall: float,
+                 cluster: dict | None = None) -> dict:
+    """The run record of a finished run, pages in report order; `cluster` says which
+    Dask cluster ran the pages (each page then names its worker)."""
     failed = any(not r.ok for r in results)
     return {
         "snapshot": snapshot_facts(run.snapshot),
@@ -87,6 +89,7 @@ def build_record(run: Run, results: list[JobResult], started: dt.datetime, wall:
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "wall_seconds": round(wall, 2),
+        **({"cluster": cluster} if cluster is not None else {}),
         "code": git_commit(),
         "packages": package_versions(),
         "notebooks": [_page_record(r) for r in results],
@@ -110,5 +113,6 @@ def _page_record(r: JobResult) -> dict:
             "html": r.job.html, "outcome": "ok" if r.ok else "failed", "seconds": round(r.seconds, 2),
             "cached": r.cached, "error": r.error,
             **({"cache_rejected": r.cache_note} if r.cache_note else {}),
+            **({"worker": r.worker} if r.worker else {}), **({"retries": r.retries} if r.retries else {}),
             **({"cells": r.cells} if r.cells is not None else {})}
 

@@ -10,18 +10,21 @@ stop the others; its executed notebook is kept with the error, the run is kept u
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 import time
 from pathlib import Path
 
 from helpers.batch.cache import OutputCache
+from helpers.batch.cluster_spec import parse_cluster
 from helpers.batch.execution import execute_all
 from helpers.batch.jobs import Job, JobResult, plan_jobs
 from helpers.batch.links import link_pages
-from helpers.batch.options import Run, RunOptions, check_run
+from helpers.batch.options import Run, RunOptions, check_run, checked_options
 from helpers.batch.progress import Progress
 from helpers.batch.run_record import build_record, package_versions, print_slowest, snapshot_facts
 from helpers.batch.workers import stop_on_sigterm, worker_context
@@ -39,31 +42,44 @@ def run_reports(options: RunOptions, stream=None) -> int:
     stream = stream or sys.stderr
     started = dt.datetime.now().astimezone()
     clock = time.perf_counter()
+    options = checked_options(options, stream)
+    cluster = parse_cluster(options.cluster)
     # the workers' fork server imports what they need while this process validates
-    context = worker_context() if options.engine != "kernel" else None
-    run = check_run(options, stream)
-    _release_freed_memory()  # validation's intermediate copies of a large table
-    jobs = plan_jobs(run.snapshot, run.notebooks, run.options.scope, run.options.each, run.ref,
-                     run.options.plan_file, run.fiscal_year, run.options.compare_with, workbook=run.workbook_file)
-    link_pages(jobs, run.snapshot, run.plan)
-    try:
-        with stop_on_sigterm(), RunLock(run.out):
-            staging = None
-            try:
-                clean_stale(run.out)
-                staging = staging_dir(run.out, run.name, started)
-                return _run_in(staging, run, jobs, context, stream, started, clock)
-            except BaseException:
-                if staging is not None and staging.name.endswith(".partial"):
-                    shutil.rmtree(staging, ignore_errors=True)  # nothing half-written stays behind
-                raise
-    except OSError as err:
-        raise OutputError(
-            f"出力先 {paths.display_path(run.out)} に書き込めません（{err.strerror or err}）。"
-            "空き容量と書き込みの権限を確かめてください。公開中のレポートはそのままです。") from None
+    context = worker_context() if options.engine != "kernel" and cluster is None else None
+    with stop_on_sigterm(), _cluster_session(cluster, options) as session:
+        run = check_run(options, stream)
+        _release_freed_memory()  # validation's intermediate copies of a large table
+        jobs = plan_jobs(run.snapshot, run.notebooks, run.options.scope, run.options.each, run.ref,
+                         run.options.plan_file, run.fiscal_year, run.options.compare_with, workbook=run.workbook_file)
+        link_pages(jobs, run.snapshot, run.plan)
+        try:
+            with RunLock(run.out):
+                staging = None
+                try:
+                    clean_stale(run.out)
+                    staging = staging_dir(run.out, run.name, started)
+                    return _run_in(staging, run, jobs, context, stream, started, clock, session)
+                except BaseException:
+                    if staging is not None and staging.name.endswith(".partial"):
+                        shutil.rmtree(staging, ignore_errors=True)  # nothing half-written stays behind
+                    raise
+        except OSError as err:
+            raise OutputError(
+                f"出力先 {paths.display_path(run.out)} に書き込めません（{err.strerror or err}）。"
+                "空き容量と書き込みの権限を確かめてください。公開中のレポートはそのままです。") from None
 
 
-def _run_in(staging: Path, run: Run, jobs: list[Job], context, stream, started: dt.datetime, clock: float) -> int:
+def _cluster_session(cluster, options: RunOptions):
+    """A connected cluster for the run (`helpers.batch.cluster`), or nothing."""
+    if cluster is None:
+        return contextlib.nullcontext(None)
+    from helpers.batch.cluster import connected
+
+    return connected(cluster, options.jobs or os.cpu_count() or 1)
+
+
+def _run_in(staging: Path, run: Run, jobs: list[Job], context, stream, started: dt.datetime, clock: float,
+            session=None) -> int:
     """Execute every page into `staging`, write the record and the index, and publish
     (or keep a run with failures under failed/)."""
     from helpers.outputs.index_page import plan_items, write_index
@@ -77,12 +93,12 @@ def _run_in(staging: Path, run: Run, jobs: list[Job], context, stream, started: 
                                 register_file=Path(run.plan.register_file) if run.plan.register_file else None)
     sources = {p.stem: p for p in notebook_paths()}
     results = execute_all(jobs, staging, sources, run.workers, options, run.ref, progress, run.snapshot, run.plan,
-                          context, cache)
+                          context, cache, session)
     progress.close()
     order = {(j.area_code, j.notebook): i for i, j in enumerate(jobs)}
     results.sort(key=lambda r: order[(r.job.area_code, r.job.notebook)])
     wall = time.perf_counter() - clock
-    record = build_record(run, results, started, wall)
+    record = build_record(run, results, started, wall, session.describe() if session is not None else None)
     if options.profile:
         print_slowest(results, stream)
     (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")

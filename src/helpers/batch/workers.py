@@ -8,8 +8,9 @@ So workers are not forked from the parent but from a fork server (multiprocessin
 "forkserver"): a fresh Python started before the parent validates anything, with
 OpenBLAS and Arrow told not to start threads, which imports `helpers.batch.preload`
 (the libraries, the shell, the exporter) while the parent validates, and then forks
-one worker per core from its single thread. The validated snapshot and the KPI
-engine come to each worker from a file the parent writes (`helpers.engine.loaded.share`).
+one worker per core from its single thread. The validated snapshot, the KPI engine and
+the run's other inputs come to each worker from a file the parent writes
+(`helpers.batch.shipped`).
 
 A worker starts from the fork server, so it inherits none of the parent's open files
 (the run lock included). Each worker asks the kernel to kill it when the fork server
@@ -104,18 +105,20 @@ def worker_context():
     return context
 
 
-def worker_init(run_pid: int, shared_state: str | None = None) -> None:
-    """Initializer of every worker: signals, lifetime, and the parent's snapshot and engine."""
+def worker_init(run_pid: int, shared_state: str | None = None, sha256: str = "") -> None:
+    """Initializer of every worker: signals, lifetime, and the parent's inputs (the file
+    `shared_state`, checked against its `sha256`)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     die_with_parent(run_pid)
     if shared_state is not None:
         import gc
+        from pathlib import Path
 
-        from helpers.engine import loaded
+        from helpers.batch import shipped
         from helpers.report import shared_figures
 
-        loaded.adopt(shared_state)
+        shipped.unpack(Path(shared_state).read_bytes(), sha256)
         shared_figures.enable()  # charts that are the same for every area are drawn once
         gc.freeze()  # the snapshot and engine are read-only for the worker's life
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Problem", "WorkbookError", "InvalidInput", "OutputError", "RunInterrupted"]
+__all__ = ["Problem", "WorkbookError", "InvalidInput", "OutputError", "ClusterError", "RunInterrupted"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,13 @@ class OutputError(WorkbookError):
     """The output folder cannot be written (full, read-only, not a folder)."""
 
     exit_code = 3
+
+
+class ClusterError(WorkbookError):
+    """The cluster a run was given cannot take its jobs (no answer, no workers, no
+    `distributed` installed): nothing was written."""
+
+    exit_code = 4
 
 
 class RunInterrupted(WorkbookError):

@@ -218,6 +218,22 @@ def _load(path_text: str, kpi_ids: frozenset[str] | None, _stamp: tuple[int, int
     return replace(register, file=label)
 
 
+# registers a run's parent read and sent to its workers (`receive`): a worker reads no
+# register from its own disk, which may be another machine's
+_RECEIVED: dict[tuple[str, frozenset[str] | None], Register] = {}
+
+
+def shipment(path: str, kpi_ids: frozenset[str] | None) -> dict:
+    """A register as this process reads it, for a run's workers to `receive`."""
+    return {(str(path), kpi_ids): load_register(path, kpi_ids)}
+
+
+def receive(registers: dict) -> None:
+    """Registers read by the run's parent (`shipment`), used instead of reading the files."""
+    _RECEIVED.clear()
+    _RECEIVED.update(registers)
+
+
 def load_register(path: str = DEFAULT_REGISTER, kpi_ids: frozenset[str] | None = None) -> Register:
     """A plan register, validated (cached: it is read by every section). Given the
     plan's KPI ids, an item naming a KPI the plan does not have is an error; a plan
@@ -227,6 +243,9 @@ def load_register(path: str = DEFAULT_REGISTER, kpi_ids: frozenset[str] | None =
     >>> [(d.kind, d.month) for d in register.item("R08-01").deliverables], len(register.parts)
     ([('期限', '2024-01'), ('期限', '2024-03'), ('期限', '2024-01')], 12)
     """
+    received = _RECEIVED.get((str(path), kpi_ids))
+    if received is not None:
+        return received
     resolved = paths.resolve(str(path))
     try:  # an edited register is read again: the cache keys on the file's size and time
         stat = resolved.stat()

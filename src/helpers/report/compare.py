@@ -20,7 +20,8 @@ from helpers.engine.kpi import KpiEngine
 from helpers.report.item_model import short_title
 from helpers.report.model import ROUNDING_NOTE, KpiView, build_kpi_model, planned_target_text
 
-__all__ = ["Comparison", "PlanChange", "compare", "plan_change", "earlier_snapshot", "comparison_markdown", "comparison_text"]
+__all__ = ["Comparison", "PlanChange", "compare", "plan_change", "earlier_snapshot", "comparison_markdown", "comparison_text",
+           "shipment", "receive"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,18 @@ class Comparison:
     plan_change: PlanChange | None = None  # across a plan year: how the plan changed
 
 
+# what a run's parent found on its disk for its workers (`receive`): which snapshot is
+# the earlier one, and that snapshot with its plan and engine. A worker may be another
+# machine, whose data/snapshots/ is not the parent's.
+_RECEIVED_EARLIER: dict[tuple[str, object], str | None] = {}
+_RECEIVED_BEFORE: dict[tuple[str, str], tuple[Plan, KpiEngine]] = {}
+
+
 def earlier_snapshot(snapshot: Snapshot) -> str | None:
     """The snapshot under data/snapshots/ with the latest 基準日 before this one's."""
+    received = (snapshot.id, snapshot.as_of)
+    if received in _RECEIVED_EARLIER:
+        return _RECEIVED_EARLIER[received]
     earlier = [sid for as_of, sid in dated_snapshots() if as_of < snapshot.as_of]
     return earlier[-1] if earlier else None
 
@@ -69,18 +80,50 @@ def _move(before: KpiView, after: KpiView) -> float:
     return abs(100 * after.change / after.prior)
 
 
-_ENGINES: dict[tuple[str, int], KpiEngine] = {}
+_BEFORE: dict[tuple[str, str], tuple[Plan, KpiEngine]] = {}
 
 
-def _engine(ref: str, plan: Plan) -> KpiEngine:
-    """A validated snapshot's engine, kept for the process's life: in a fan-out every
-    area's scorecard compares with the same earlier snapshot."""
+def _before(ref: str, plan: Plan) -> tuple[Plan, KpiEngine]:
+    """An earlier snapshot's plan (its own year's) and engine, validated once and kept
+    for the process's life: in a fan-out every area's scorecard compares with the same
+    earlier snapshot."""
     key = (str(ref), plan.file)
-    if key not in _ENGINES:
-        if len(_ENGINES) >= 4:
-            _ENGINES.clear()
-        _ENGINES[key] = KpiEngine(load_snapshot(ref), plan)
-    return _ENGINES[key]
+    if key in _RECEIVED_BEFORE:
+        return _RECEIVED_BEFORE[key]
+    if key not in _BEFORE:
+        from helpers.data.quick_checks import snapshot_fiscal_year
+
+        if len(_BEFORE) >= 4:
+            _BEFORE.clear()
+        year = snapshot_fiscal_year(ref)
+        before_plan = _plan_of_year(year, plan) if year else plan
+        _BEFORE[key] = before_plan, KpiEngine(load_snapshot(ref), before_plan)
+    return _BEFORE[key]
+
+
+def shipment(snapshot: Snapshot, plan: Plan, compare_with: str) -> dict:
+    """What a run's scorecards compare with, read here for the run's workers: the
+    earlier snapshot's id (for "auto") and that snapshot with its plan and engine, the
+    engine's matrices built. An earlier snapshot that cannot be read is not sent: each
+    scorecard then says so itself."""
+    ref = earlier_snapshot(snapshot) if compare_with == "auto" else (None if compare_with == "none" else compare_with)
+    found: dict = {"earlier": {(snapshot.id, snapshot.as_of): ref} if compare_with == "auto" else {}, "before": {}}
+    if ref is not None:
+        try:
+            before_plan, engine = _before(ref, plan)
+        except WorkbookError:
+            return found
+        engine.scorecard()  # builds the matrices once, here
+        found["before"][(str(ref), plan.file)] = before_plan, engine
+    return found
+
+
+def receive(found: dict) -> None:
+    """Take what the run's parent read (`shipment`) instead of reading this process's disk."""
+    _RECEIVED_EARLIER.clear()
+    _RECEIVED_EARLIER.update(found["earlier"])
+    _RECEIVED_BEFORE.clear()
+    _RECEIVED_BEFORE.update(found["before"])
 
 
 def plan_change(before: Plan, after: Plan) -> PlanChange:
@@ -109,11 +152,7 @@ def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top
     judged by that year's plan), and every 計画事項 at both 基準日. `before` may be a
     snapshot id or folder."""
     if isinstance(before, str):
-        from helpers.data.quick_checks import snapshot_fiscal_year
-
-        year = snapshot_fiscal_year(before)
-        before_plan = _plan_of_year(year, plan) if year else plan
-        before_engine = _engine(before, before_plan)
+        before_plan, before_engine = _before(before, plan)
     else:
         before_plan = _plan_of_year(before.fiscal_year, plan)
         before_engine = KpiEngine(before, before_plan)
@@ -134,7 +173,7 @@ def compare(before: Snapshot | str, after: Snapshot, plan: Plan, scope: str, top
     rates = [p for p in ranked if p[1].scale.change_unit == "ポイント"]
     moved = rates[:(top + 1) // 2] + [p for p in ranked if p not in rates][:top // 2]
     name = str(after.area(scope)["name_ja"])
-    if before_plan is not plan:  # a new plan year: its 計画事項 are new, the plan's change is the news
+    if before_plan != plan:  # a new plan year: its 計画事項 are new, the plan's change is the news
         return Comparison(before, after, name, changed, tuple(moved), (), plan_change(before_plan, plan))
     register = plan.register()
     earlier_items = {p.item.id: p for p in item_progress(register, before.progress, before.as_of)}

@@ -1,0 +1,179 @@
+"""A run's page jobs on a Dask cluster: `workbook run --cluster ADDRESS|local[:N]`.
+
+The jobs of a run are independent, so a run can hand them to Dask's `distributed`
+scheduler instead of the local pool: a scheduler at `tcp://host:8786` (started with
+`dask scheduler`, with `dask worker` processes on any number of machines), or `local`
+/ `local:N`, a `LocalCluster` of N worker processes started for the run.
+
+Workers need not share the parent's disk. The run's inputs go to every worker once
+(`helpers.batch.shipped`, sent with `Client.scatter(..., broadcast=True)`), each job
+carries its notebook's bytes, and each page comes back as bytes
+(`helpers.batch.cluster_worker`): the parent alone writes them into the run's
+unfinished folder, caches and publishes, as with the local pool. The guarantees are the
+local pool's: a page that fails is that page's failure; a job whose worker died is
+submitted once more and then reported; a signal cancels every future and leaves
+nothing half-published; `run.json` names the cluster and each page's worker.
+
+`distributed` is an optional extra (`pip install '.[cluster]'`): without it `--cluster`
+is refused in one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from helpers.batch.cluster_spec import ClusterSpec
+from helpers.batch.jobs import Job, JobResult
+from helpers.core.errors import ClusterError
+
+__all__ = ["Session", "connected", "run_on_cluster", "CONNECT_SECONDS"]
+
+CONNECT_SECONDS = 8  # a scheduler that does not answer by then is reported (the message comes within 10 s)
+WORKERS_SECONDS = 30  # how long a scheduler may be without workers before the run gives up
+
+
+@dataclass
+class Session:
+    """A connected client, and what the run record says of the cluster."""
+
+    client: object
+    spec: ClusterSpec
+    workers: list[str] = field(default_factory=list)
+
+    def describe(self) -> dict:
+        return {"scheduler": self.spec.text, "address": self.client.scheduler.address, "workers": self.workers}
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ClusterError("--cluster には追加の部品 distributed が要ります（pip install -c constraints.txt "
+                           "'.[cluster]'。make install で入ります）。") from None
+    return distributed
+
+
+@contextlib.contextmanager
+def connected(spec: ClusterSpec, default_workers: int) -> Iterator[Session]:
+    """A client of the cluster for the run's life (a local cluster is started and ended
+    with it). An address that does not answer within `CONNECT_SECONDS`, or a scheduler
+    without workers, is a `ClusterError` (exit code 4), before anything is written."""
+    distributed = _distributed()
+    import dask
+
+    cluster = client = None
+    try:
+        if spec.address is None:
+            # the scheduler does not retry a job whose worker died: the run submits it
+            # once more itself, then reports it (the same rule for any scheduler)
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                cluster = distributed.LocalCluster(
+                    n_workers=spec.workers or default_workers, processes=True, threads_per_worker=1,
+                    dashboard_address=None, silence_logs=logging.ERROR,
+                    preload=["helpers.batch.preload"])  # libraries imported while the parent validates
+            client = distributed.Client(cluster, set_as_default=False)
+        else:
+            try:
+                client = distributed.Client(spec.address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
+            except (OSError, TimeoutError) as err:
+                raise ClusterError(
+                    f"Dask のスケジューラ {spec.address} に接続できません（{CONNECT_SECONDS}秒待ちました: "
+                    f"{type(err).__name__}）。アドレスと、スケジューラが起動しているかを確かめてください。"
+                    "何も書き出していません。") from None
+            try:
+                client.wait_for_workers(1, timeout=WORKERS_SECONDS)
+            except (OSError, TimeoutError):
+                raise ClusterError(f"Dask のスケジューラ {spec.address} に作業ノードがありません"
+                                   f"（{WORKERS_SECONDS}秒待ちました）。dask worker を起動してください。"
+                                   "何も書き出していません。") from None
+        yield Session(client, spec)
+    finally:
+        for closing in (client, cluster):
+            if closing is not None:
+                with contextlib.suppress(Exception):
+                    closing.close()
+
+
+def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: dict[str, Path], shipment,
+                   keep: bool, profile: bool, finished: Callable[[JobResult], None]) -> None:
+    """Submit every job to the cluster (heaviest first), write each page's files into
+    `staging` as it comes back, and hand its result to `finished`. A job whose worker
+    died is submitted once more; on any exception (a signal, Ctrl-C) every future is
+    cancelled before it propagates."""
+    distributed = _distributed()
+    from helpers.batch import cluster_worker, shipped
+
+    client = session.client
+    expected = cluster_worker.Expected(shipment.sha256, shipped.environment())
+    inputs = client.scatter(shipment.data, broadcast=True, hash=False)
+    notebooks = {name: client.scatter(sources[name].read_bytes(), broadcast=True, hash=False)
+                 for name in sorted({job.notebook for job in jobs})}
+    run_id = uuid.uuid4().hex[:12]
+    pending: dict = {}
+
+    def submit(index: int, job: Job, attempt: int):
+        future = client.submit(cluster_worker.run_page, inputs, expected, job, notebooks[job.notebook], keep, profile,
+                               key=f"workbook-page-{run_id}-{index}-{attempt}", pure=False,
+                               priority=len(jobs) - index)  # the order of `jobs`: heaviest first
+        pending[future] = (index, job, attempt)
+        return future
+
+    futures = distributed.as_completed([submit(i, job, 0) for i, job in enumerate(jobs)], loop=client.loop)
+    try:
+        for future in futures:
+            index, job, attempt = pending.pop(future)
+            result = _result(future, job, attempt, staging, distributed)
+            if result is None:  # the worker died: once more
+                futures.add(submit(index, job, attempt + 1))
+                continue
+            session.workers = sorted({*session.workers, result.worker} - {""})
+            finished(result)
+    except BaseException:
+        client.cancel(list(pending), force=True)
+        raise
+    finally:
+        for held in (inputs, *notebooks.values()):
+            held.release()
+
+
+def _result(future, job: Job, attempt: int, staging: Path, distributed) -> JobResult | None:
+    """A job's result with its files written into `staging`; None for a job to submit
+    again (its worker died the first time)."""
+    from helpers.batch.cluster_worker import RefusedJob
+    from helpers.batch.page_job import failure
+
+    try:
+        output = future.result()
+    except distributed.KilledWorker:
+        if attempt == 0:
+            return None
+        return JobResult(job, False, 0.0, {"cell": None, "ename": "WorkerCrashed",
+                                           "evalue": "作業ノードが2回とも異常終了しました（メモリ不足などの可能性）"},
+                         retries=attempt)
+    except distributed.CancelledError:
+        return JobResult(job, False, 0.0, {"cell": None, "ename": "Cancelled",
+                                           "evalue": "スケジューラがこのページの処理を取り消しました（接続が切れた可能性）"},
+                         retries=attempt)
+    except RefusedJob as err:
+        return JobResult(job, False, 0.0, {"cell": None, "ename": "RefusedJob", "evalue": str(err)}, retries=attempt)
+    except Exception as exc:  # anything else that escaped the job is that job's failure
+        return JobResult(job, False, 0.0, failure(exc, "ページの実行中に想定外の誤りが起きました"), retries=attempt)
+    allowed = {f"{job.notebook}.html", f"{job.notebook}.ipynb", *([job.excel] if job.excel else [])}
+    unexpected = sorted(set(output.files) - allowed)
+    if unexpected:  # a page leaves only these: nothing else is written into the report
+        where = f"作業ノード {output.worker} から想定外のファイルが返りました: {unexpected[:3]}"
+        return JobResult(job, False, 0.0, {"cell": None, "ename": "UnexpectedFile", "evalue": where}, retries=attempt)
+    folder = staging / job.folder if job.folder else staging
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in output.files.items():
+        (folder / name).write_bytes(content)
+    result = output.result
+    result.job = job  # the result crossed the network: key it by the original job
+    result.worker = output.worker
+    result.retries = attempt
+    return result
