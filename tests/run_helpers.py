@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from contextlib import redirect_stdout
@@ -38,3 +39,14 @@ def kpis_in_process(*args: str) -> tuple[dict[str, dict[str, str]], str]:
     text = out.getvalue()
     lines = [line.split(" | ") for line in text.splitlines() if " | " in line]
     return {cells[0]: dict(zip(lines[0], cells)) for cells in lines[1:]}, text
+
+
+def copy_project(root: Path) -> Path:
+    """Copy the project's notebooks, plan, data and pyproject.toml to `root`."""
+    from helpers.core.paths import project_root
+
+    src = project_root()
+    for name in ("notebooks", "params", "data"):
+        shutil.copytree(src / name, root / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(src / "pyproject.toml", root / "pyproject.toml")
+    return root

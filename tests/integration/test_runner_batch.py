@@ -1,5 +1,6 @@
 """A fan-out in warm worker processes equals, cell by cell and byte by byte, the same
-notebooks run alone in fresh Jupyter kernels; and its pages link up and down."""
+notebooks run alone in fresh Jupyter kernels, and the same fan-out on a Dask cluster
+(`--cluster local:2`); its pages link up and down."""
 
 from __future__ import annotations
 
@@ -7,7 +8,28 @@ import json
 import re
 from pathlib import Path
 
-from run_helpers import SNAPSHOT, workbook
+import pytest
+
+from run_helpers import SNAPSHOT, copy_project, workbook
+
+SECTIONS = ("national_pension", "records", "scorecard")
+FAN_OUT = ("run", "--snapshot", SNAPSHOT, "--scope", "47", "--each", "office", "--sections", *SECTIONS,
+           "--keep-notebooks")
+REPORT = f"{SNAPSHOT}_47_each-office"  # the scope in the name
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """One copy of the project for the module: the local pool's fan-out is run once."""
+    return copy_project(tmp_path_factory.mktemp("batch") / "project")
+
+
+@pytest.fixture(scope="module")
+def batch(project) -> Path:
+    """沖縄県 and its offices, three sections, in the local pool's warm workers."""
+    done = workbook(*FAN_OUT, root=project)
+    assert done.returncode == 0, done.stderr
+    return project / "reports" / REPORT
 
 
 def _outputs(path: Path) -> list:
@@ -15,19 +37,14 @@ def _outputs(path: Path) -> list:
     return [(c["source"], c.get("outputs")) for c in nb["cells"] if c["cell_type"] == "code"]
 
 
-def test_batch_notebooks_equal_single_runs(project):
+def test_batch_notebooks_equal_single_runs(project, batch):
     """A fan-out in warm worker processes gives, cell by cell, the outputs each notebook
     gives alone in a fresh Jupyter kernel."""
-    sections = ("national_pension", "records", "scorecard")
-    done = workbook("run", "--snapshot", SNAPSHOT, "--scope", "47", "--each", "office", "--sections", *sections,
-                    "--keep-notebooks", root=project)
-    assert done.returncode == 0, done.stderr
-    batch = project / "reports" / f"{SNAPSHOT}_47_each-office"  # the scope in the name
     assert len(list(batch.glob("47*/*.ipynb"))) == 5 * 3
     assert len(list(batch.glob("*.html"))) == 3 + 1  # the scope's own pages and the index
     area = "47003"
     single = workbook("run", "--snapshot", SNAPSHOT, "--scope", area, "--engine", "kernel",
-                      "--sections", *sections, "--keep-notebooks", root=project)
+                      "--sections", *SECTIONS, "--keep-notebooks", root=project)
     assert single.returncode == 0, single.stderr
     alone = project / "reports" / f"{SNAPSHOT}_{area}"
     for name in ("00_scorecard", "01_national_pension", "04_records"):
@@ -66,3 +83,28 @@ def _check_area_workbooks(batch: Path, area: str) -> None:
 
 def _without_nav(path: Path) -> str:
     return re.sub(r'<nav class="workbook-nav">.*?</nav>', "", path.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_a_cluster_publishes_the_local_pools_pages_byte_for_byte(project, batch):
+    """`--cluster local:2` (two worker processes of a Dask LocalCluster) publishes the
+    pages, executed notebooks and Excel workbooks the local pool does, byte for byte;
+    the index differs only in the run's times."""
+    pytest.importorskip("distributed")
+    done = workbook(*FAN_OUT, "--cluster", "local:2", "--out", "on-cluster", root=project)
+    assert done.returncode == 0, done.stderr
+    clustered = project / "on-cluster" / REPORT
+    files = sorted(p.relative_to(batch) for p in batch.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(clustered) for p in clustered.rglob("*") if p.is_file())
+    assert len(files) == 6 * 3 * 2 + 6 + 2  # pages and notebooks, workbooks, index and run.json
+    for name in files:
+        if name.name not in ("run.json", "index.html"):
+            assert (batch / name).read_bytes() == (clustered / name).read_bytes(), name
+    assert _without_times(batch / "index.html") == _without_times(clustered / "index.html")
+    record = json.loads((clustered / "run.json").read_text(encoding="utf-8"))
+    assert record["cluster"]["scheduler"] == "local:2" and len(record["cluster"]["workers"]) == 2
+    assert {p["worker"] for p in record["notebooks"]} == set(record["cluster"]["workers"])
+
+
+def _without_times(path: Path) -> str:
+    """The index without the run's start time and durations."""
+    return re.sub(r"\d+時\d+分\d+秒|\d{2}:\d{2}:\d{2}|[\d.]+秒", "", path.read_text(encoding="utf-8"))

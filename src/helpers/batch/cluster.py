@@ -5,10 +5,10 @@ scheduler instead of the local pool: a scheduler at `tcp://host:8786` (started w
 `dask scheduler`, with `dask worker` processes on any number of machines), or `local`
 / `local:N`, a `LocalCluster` of N worker processes started for the run.
 
-Workers need not share the parent's disk. The run's inputs go to every worker once
-(`helpers.batch.shipped`, sent with `Client.scatter(..., broadcast=True)`), each job
-carries its notebook's bytes, and each page comes back as bytes
-(`helpers.batch.cluster_worker`): the parent alone writes them into the run's
+Workers need not share the parent's disk. The run's inputs and notebooks go to every
+worker once (`helpers.batch.shipped`, in the run's worker plugin
+`helpers.batch.cluster_plugin`, which the scheduler also gives to a worker restarted
+mid-run), and each page comes back as bytes (`helpers.batch.cluster_worker`): the parent alone writes them into the run's
 unfinished folder, caches and publishes, as with the local pool. The guarantees are the
 local pool's: a page that fails is that page's failure; a job whose worker died is
 submitted once more and then reported; a signal cancels every future and leaves
@@ -33,7 +33,7 @@ from helpers.core.errors import ClusterError
 
 __all__ = ["Session", "connected", "run_on_cluster", "CONNECT_SECONDS"]
 
-CONNECT_SECONDS = 8  # a scheduler that does not answer by then is reported (the message comes within 10 s)
+CONNECT_SECONDS = 6  # a scheduler that does not answer by then is reported (the message comes within 10 s)
 WORKERS_SECONDS = 30  # how long a scheduler may be without workers before the run gives up
 
 
@@ -78,13 +78,9 @@ def connected(spec: ClusterSpec, default_workers: int) -> Iterator[Session]:
                     preload=["helpers.batch.preload"])  # libraries imported while the parent validates
             client = distributed.Client(cluster, set_as_default=False)
         else:
-            try:
-                client = distributed.Client(spec.address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
-            except (OSError, TimeoutError) as err:
-                raise ClusterError(
-                    f"Dask のスケジューラ {spec.address} に接続できません（{CONNECT_SECONDS}秒待ちました: "
-                    f"{type(err).__name__}）。アドレスと、スケジューラが起動しているかを確かめてください。"
-                    "何も書き出していません。") from None
+            _refused_at_once(spec.address)
+            _answers_as_a_scheduler(distributed, spec.address)
+            client = distributed.Client(spec.address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
             try:
                 client.wait_for_workers(1, timeout=WORKERS_SECONDS)
             except (OSError, TimeoutError):
@@ -99,6 +95,59 @@ def connected(spec: ClusterSpec, default_workers: int) -> Iterator[Session]:
                     closing.close()
 
 
+def _refused_at_once(address: str) -> None:
+    """A tcp:// address whose host refuses the connection is reported at once (Dask's
+    client would retry until its timeout)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if not address.startswith("tcp://"):
+        return
+    where = urlsplit(address)
+    try:
+        host, port = where.hostname, where.port
+    except ValueError:
+        host = port = None
+    if not host or not port:
+        raise ClusterError(f"スケジューラのアドレス {address} にポート番号がありません（例: tcp://ホスト:8786）。")
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_SECONDS):
+            pass
+    except ConnectionRefusedError:
+        raise ClusterError(f"Dask のスケジューラ {address} に接続できません（接続を拒否されました）。"
+                           "アドレスと、スケジューラが起動しているかを確かめてください。何も書き出していません。") from None
+    except OSError:
+        return  # no answer or no such host: the client's own attempt says so within its timeout
+
+
+def _answers_as_a_scheduler(distributed, address: str) -> None:
+    """Connect once, within `CONNECT_SECONDS` whatever answers: a host that never answers
+    or a service that is not a Dask scheduler (the dashboard's port, say) would leave
+    the client waiting, or failing on bytes it cannot read."""
+    import asyncio
+
+    async def probe() -> None:
+        client = distributed.Client(address, asynchronous=True, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
+
+        async def start() -> None:
+            await client
+
+        try:
+            await asyncio.wait_for(start(), CONNECT_SECONDS)
+        finally:
+            with contextlib.suppress(Exception):
+                await client.close(timeout=1)
+
+    try:
+        asyncio.run(probe())
+    except Exception as err:  # whatever the other end did: the run cannot use it
+        reason = (f"{CONNECT_SECONDS}秒以内に応答がありません" if isinstance(err, (TimeoutError, OSError))
+                  else "応答が Dask のスケジューラのものではありません")
+        raise ClusterError(f"Dask のスケジューラ {address} に接続できません（{reason}）。"
+                           "アドレス（ダッシュボードのポートではなくスケジューラのポート、既定 8786）と、"
+                           "スケジューラが起動しているかを確かめてください。何も書き出していません。") from None
+
+
 def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: dict[str, Path], shipment,
                    keep: bool, profile: bool, finished: Callable[[JobResult], None]) -> None:
     """Submit every job to the cluster (heaviest first), write each page's files into
@@ -107,24 +156,24 @@ def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: di
     cancelled before it propagates."""
     distributed = _distributed()
     from helpers.batch import cluster_worker, shipped
+    from helpers.batch.cluster_plugin import RunInputs
 
     client = session.client
-    expected = cluster_worker.Expected(shipment.sha256, shipped.environment())
-    inputs = client.scatter(shipment.data, broadcast=True, hash=False)
-    notebooks = {name: client.scatter(sources[name].read_bytes(), broadcast=True, hash=False)
-                 for name in sorted({job.notebook for job in jobs})}
     run_id = uuid.uuid4().hex[:12]
+    plugin = f"workbook-inputs-{run_id}"
+    notebooks = {name: sources[name].read_bytes() for name in sorted({job.notebook for job in jobs})}
+    client.register_plugin(RunInputs(shipment.sha256, shipment.data, notebooks, shipped.environment()), name=plugin)
     pending: dict = {}
 
     def submit(index: int, job: Job, attempt: int):
-        future = client.submit(cluster_worker.run_page, inputs, expected, job, notebooks[job.notebook], keep, profile,
+        future = client.submit(cluster_worker.run_page, shipment.sha256, job, keep, profile,
                                key=f"workbook-page-{run_id}-{index}-{attempt}", pure=False,
                                priority=len(jobs) - index)  # the order of `jobs`: heaviest first
         pending[future] = (index, job, attempt)
         return future
 
-    futures = distributed.as_completed([submit(i, job, 0) for i, job in enumerate(jobs)], loop=client.loop)
     try:
+        futures = distributed.as_completed([submit(i, job, 0) for i, job in enumerate(jobs)], loop=client.loop)
         for future in futures:
             index, job, attempt = pending.pop(future)
             result = _result(future, job, attempt, staging, distributed)
@@ -137,8 +186,8 @@ def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: di
         client.cancel(list(pending), force=True)
         raise
     finally:
-        for held in (inputs, *notebooks.values()):
-            held.release()
+        with contextlib.suppress(Exception):  # a long-lived cluster keeps no run's inputs
+            client.unregister_worker_plugin(plugin)
 
 
 def _result(future, job: Job, attempt: int, staging: Path, distributed) -> JobResult | None:

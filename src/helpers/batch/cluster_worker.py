@@ -1,15 +1,19 @@
 """A page job on a cluster's worker, which need not share the parent's disk.
 
-The worker receives everything from the run's parent: the run's inputs once per worker
-(`helpers.batch.shipped`, checked by their sha256), the notebook's bytes, and the job.
-It executes the page in a private temporary folder, as the local pool's workers do
-(`helpers.batch.page_job`), and sends back the files the page left there (its HTML,
+The worker receives everything from the run's parent. The run's inputs
+(`helpers.batch.shipped`) and its notebooks come once per worker, with the run's
+worker plugin (`helpers.batch.cluster_plugin`), which the scheduler also gives to a
+worker that joins or is restarted mid-run; each is `hold`-ed here under the inputs'
+sha256 until the run ends (`release`). A job names the inputs it needs: the worker
+takes them into its process (`helpers.batch.shipped.unpack`) when another run's were
+active, executes the page in a private temporary folder, as the local pool's workers
+do (`helpers.batch.page_job`), and sends back the files the page left there (its HTML,
 the area's Excel workbook, the executed notebook when it failed or was asked for). It
 writes nothing anywhere else: the parent alone writes, caches and publishes.
 
 A worker whose code or reference data differs from the parent's, or whose copy of the
-inputs does not match their checksum, refuses the job (`RefusedJob`): the page is then
-that job's failure, with the reason.
+inputs does not match their checksum, refuses the run's jobs (`RefusedJob`): each page
+is then that job's failure, with the reason.
 """
 
 from __future__ import annotations
@@ -22,19 +26,11 @@ from pathlib import Path
 
 from helpers.batch.jobs import Job, JobResult
 
-__all__ = ["Expected", "PageOutput", "RefusedJob", "run_page"]
+__all__ = ["PageOutput", "RefusedJob", "hold", "release", "run_page"]
 
 
 class RefusedJob(Exception):
     """A worker refused a job: its environment or its copy of the inputs is not the parent's."""
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What the parent expects each worker to hold: the inputs' checksum and the environment."""
-
-    inputs_sha256: str
-    environment: dict
 
 
 @dataclass
@@ -46,9 +42,48 @@ class PageOutput:
     worker: str = ""
 
 
-# this worker process's state: which inputs it took, and its notebooks on its own disk
-_TAKEN: dict[str, str] = {}
-_NOTEBOOKS: dict[str, Path] = {}
+@dataclass
+class _Held:
+    """One run's inputs on this worker: the bytes, the notebooks as files, or why not."""
+
+    data: bytes
+    folder: Path | None
+    refusal: str | None
+
+
+_HELD: dict[str, _Held] = {}  # by the inputs' sha256: runs may share a cluster
+_ACTIVE: dict[str, str] = {}  # the inputs taken into this process ("sha256")
+
+
+def hold(sha256: str, data: bytes, notebooks: dict[str, bytes], environment: dict, worker: str) -> None:
+    """Keep a run's inputs and notebooks on this worker; note why its jobs must be
+    refused when this worker's environment or the bytes are not the parent's."""
+    from helpers.batch import shipped
+
+    refusal = None
+    differs = shipped.environment_difference(shipped.environment(), environment)
+    got = hashlib.sha256(data).hexdigest()
+    if differs:
+        refusal = (f"作業ノード {worker} の{differs}が実行元と異なるため、ページを実行しません"
+                   "（作業ノードに同じ版のワークブックを入れてください）")
+    elif got != sha256:
+        refusal = f"作業ノード {worker}: 受け取った入力のチェックサム（{got[:12]}…）が実行元のもの（{sha256[:12]}…）と異なります"
+    folder = None
+    if refusal is None:
+        folder = Path(tempfile.mkdtemp(prefix="workbook-notebooks-"))
+        for name, content in notebooks.items():
+            (folder / f"{Path(name).name}.ipynb").write_bytes(content)
+    release(sha256)
+    _HELD[sha256] = _Held(data, folder, refusal)
+
+
+def release(sha256: str) -> None:
+    """Forget a run's inputs (the run has ended)."""
+    held = _HELD.pop(sha256, None)
+    if held is not None and held.folder is not None:
+        shutil.rmtree(held.folder, ignore_errors=True)
+    if _ACTIVE.get("sha256") == sha256:
+        _ACTIVE.clear()
 
 
 def _worker_name() -> str:
@@ -60,45 +95,30 @@ def _worker_name() -> str:
         return "この処理系"
 
 
-def _take_inputs(inputs: bytes, expected: Expected, worker: str) -> None:
-    """Check this worker's environment and take the run's inputs, once per worker."""
+def _take(sha256: str, worker: str) -> _Held:
+    """The run's inputs, taken into this process unless they already are."""
     from helpers.batch import shipped
     from helpers.report import shared_figures
 
-    if _TAKEN.get("inputs") == expected.inputs_sha256:
-        return
-    differs = shipped.environment_difference(shipped.environment(), expected.environment)
-    if differs:
-        raise RefusedJob(f"作業ノード {worker} の{differs}が実行元と異なるため、ページを実行しません"
-                         "（作業ノードに同じ版のワークブックを入れてください）")
-    try:
-        shipped.unpack(inputs, expected.inputs_sha256)
-    except ValueError as err:
-        raise RefusedJob(f"作業ノード {worker}: {err}") from None
-    shared_figures.enable()  # charts that are the same for every area are drawn once per worker
-    _TAKEN["inputs"] = expected.inputs_sha256
+    held = _HELD.get(sha256)
+    if held is None:
+        raise RefusedJob(f"作業ノード {worker} はこの実行の入力を受け取っていません")
+    if held.refusal:
+        raise RefusedJob(held.refusal)
+    if _ACTIVE.get("sha256") != sha256:
+        shipped.unpack(held.data, sha256)
+        shared_figures.enable()  # charts that are the same for every area are drawn once per worker
+        _ACTIVE["sha256"] = sha256
+    return held
 
 
-def _notebook_file(name: str, content: bytes) -> Path:
-    """The notebook's bytes as a file of this worker's own (one folder per content)."""
-    digest = hashlib.sha256(content).hexdigest()
-    path = _NOTEBOOKS.get(digest)
-    if path is None or not path.is_file():
-        folder = Path(tempfile.mkdtemp(prefix="workbook-notebook-"))
-        path = folder / f"{name}.ipynb"
-        path.write_bytes(content)
-        _NOTEBOOKS[digest] = path
-    return path
-
-
-def run_page(inputs: bytes, expected: Expected, job: Job, notebook: bytes, keep: bool = False,
-             profile: bool = False) -> PageOutput:
+def run_page(inputs_sha256: str, job: Job, keep: bool = False, profile: bool = False) -> PageOutput:
     """Execute one page on this worker and return its result and files."""
     from helpers.batch.page_job import run_job
 
     worker = _worker_name()
-    _take_inputs(inputs, expected, worker)
-    source = _notebook_file(job.notebook, notebook)
+    held = _take(inputs_sha256, worker)
+    source = held.folder / f"{job.notebook}.ipynb"
     staging = Path(tempfile.mkdtemp(prefix="workbook-page-"))
     try:
         result = run_job(job, staging, source, engine="workbook", keep=keep, profile=profile)

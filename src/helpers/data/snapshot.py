@@ -75,6 +75,18 @@ class Snapshot:
     _offices: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _parents: dict[str, str] = field(default_factory=dict, repr=False)
     _area_rows: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+    _shown: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # as the loading process shows it: a run's worker may be another machine, where
+        # the parent's folder would be shown by its bare name
+        if self._shown is None:
+            self._shown = paths.display_path(self.path)
+
+    @property
+    def shown_path(self) -> str:
+        """The folder as shown to analysts (project-relative where possible)."""
+        return self._shown
 
     @property
     def as_of(self) -> dt.date:

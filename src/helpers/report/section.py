@@ -14,7 +14,6 @@ from IPython.display import Markdown
 
 from helpers.core.era import fiscal_year_label, month_end_label, shift_months
 from helpers.core.escaping import md, md_code
-from helpers.core.paths import display_path
 from helpers.data.contract import LEVEL_LABELS, MEASURES, NATIONAL_CODE
 from helpers.data.plan import DEFAULT_PLAN, Kpi, Plan, choose_plan
 from helpers.data.quick_checks import snapshot_fiscal_year
@@ -315,7 +314,7 @@ class SectionReport:
         """Where the numbers come from (no clock time: outputs stay reproducible)."""
         tables = self.snapshot.manifest["tables"]
         lines = [
-            f"- スナップショット: {md_code(self.snapshot.id)}（{md(display_path(self.snapshot.path))}、"
+            f"- スナップショット: {md_code(self.snapshot.id)}（{md(self.snapshot.shown_path)}、"
             f"基準日 {month_end_label(self.snapshot.as_of)}、出所 {md(self.snapshot.source)}）",
         ]
         lines += [f"- {md(name)}: {md_code(t['file'])}（{int(t['rows']):,}行、sha256 {md_code(str(t['sha256'])[:16])}…）"

@@ -1,0 +1,201 @@
+"""`workbook run --cluster`: the page jobs on a Dask cluster whose workers do not share
+the run's disk (each worker's project folder holds only the code's reference data), with
+the local pool's guarantees: a failing page, a worker killed mid-run, a scheduler that
+does not answer, SIGTERM, incremental reuse and `--profile`.
+
+The byte-for-byte comparison of `--cluster local:2` with the local pool is in
+`test_runner_batch.py`, beside the local pool's run it compares with."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers.core.paths import project_root
+from run_helpers import SNAPSHOT, start, workbook
+
+distributed = pytest.importorskip("distributed")
+
+OKINAWA = ("--snapshot", SNAPSHOT, "--scope", "47", "--each", "office", "--sections", "records")
+REPORT = f"{SNAPSHOT}_47_each-office"
+
+
+def _worker_root(folder: Path) -> Path:
+    """A worker machine's project folder: the installed code's reference data, nothing
+    of the run's (no snapshots, no plan, no notebooks)."""
+    (folder / "data").mkdir(parents=True)
+    shutil.copytree(project_root() / "data" / "reference", folder / "data" / "reference")
+    shutil.copy(project_root() / "pyproject.toml", folder / "pyproject.toml")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A LocalCluster of two worker processes, one thread each, whose scheduler reports
+    a job whose worker died at once (the run submits it once more itself)."""
+    import dask
+
+    root = _worker_root(tmp_path_factory.mktemp("worker-machine"))
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        local = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+                                         env={"WORKBOOK_ROOT": str(root)}, silence_logs=40)
+    client = distributed.Client(local, set_as_default=False)
+    yield local, client
+    client.close()
+    local.close()
+
+
+def _marked_notebook(project: Path, cell: str) -> None:
+    """Put `cell` first among the records notebook's code cells after its parameters."""
+    path = project / "notebooks" / "04_records.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    at = next(i for i, c in enumerate(nb["cells"]) if "parameters" in c.get("metadata", {}).get("tags", [])) + 1
+    nb["cells"].insert(at, {"cell_type": "code", "execution_count": None, "id": "fault", "metadata": {},
+                            "outputs": [], "source": cell})
+    path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+
+
+def _pages(record: Path) -> dict[str, dict]:
+    return {p["area_code"]: p for p in json.loads(record.read_text(encoding="utf-8"))["notebooks"]}
+
+
+def test_a_failing_page_and_a_killed_worker_are_that_pages_alone(project, cluster, tmp_path):
+    """47001 raises; 47002's worker is killed the first time (the job runs again and
+    succeeds); 47003's worker is killed every time (reported after one retry). The
+    others are published in failed/ with the run record naming each page's worker."""
+    local, client = cluster
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    _marked_notebook(project, (
+        "import os, pathlib, signal\n"
+        f"_mark = pathlib.Path({str(marks)!r}) / scope\n"
+        "if scope == '47001':\n    raise ValueError('この事務所の表が壊れている')\n"
+        "if scope == '47003' or (scope == '47002' and not _mark.exists()):\n"
+        "    _mark.touch()\n    os.kill(os.getpid(), signal.SIGKILL)\n"))
+    done = workbook("run", *OKINAWA, "--cluster", local.scheduler_address, "--profile", root=project)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "沖縄第1事務所 04_records: セル 3 で ValueError: この事務所の表が壊れている" in done.stderr
+    assert "沖縄第3事務所 04_records: セル None で WorkerCrashed" in done.stderr
+    [failed] = list((project / "reports" / "failed").iterdir())
+    record = json.loads((failed / "run.json").read_text(encoding="utf-8"))
+    assert record["cluster"]["scheduler"] == local.scheduler_address
+    pages = {p["area_code"]: p for p in record["notebooks"]}
+    assert pages["47001"]["outcome"] == "failed" and (failed / "47001" / "04_records.ipynb").is_file()
+    assert pages["47002"]["outcome"] == "ok" and pages["47002"]["retries"] == 1
+    assert pages["47003"]["outcome"] == "failed" and pages["47003"]["retries"] == 1
+    assert pages["47003"]["error"]["ename"] == "WorkerCrashed"
+    workers = set(client.scheduler_info()["workers"])
+    for code in ("47", "47002", "47004", "47005"):
+        assert pages[code]["outcome"] == "ok" and (failed / code / "04_records.html").is_file() if code != "47" else True
+        assert pages[code]["worker"].startswith("tcp://127.0.0.1:")
+        assert pages[code]["cells"] and all(c["seconds"] >= 0 for c in pages[code]["cells"])  # --profile
+    assert (failed / "04_records.html").is_file()
+    assert len(workers) == 2  # the killed workers were restarted by their nannies
+    assert not (project / "reports" / REPORT).exists()  # nothing published
+
+
+def test_sigterm_cancels_the_clusters_jobs_and_publishes_nothing(project, cluster):
+    local, client = cluster
+    _marked_notebook(project, "import time\ntime.sleep(30)\n")  # every page still running when stopped
+    proc = start("run", *OKINAWA, "--cluster", local.scheduler_address, root=project)
+    deadline = time.monotonic() + 60
+    while not _running(client) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _running(client), "no job reached the cluster"
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert "実行を中止しました" in err and "Traceback" not in err
+    assert not any((project / "reports" / ".runs").glob("*.partial"))
+    assert not (project / "reports" / REPORT).exists()
+    deadline = time.monotonic() + 30
+    while _running(client) and time.monotonic() < deadline:  # the futures were cancelled
+        time.sleep(0.2)
+    assert not _running(client)
+    client.restart()  # the sleeping cells are stopped with their workers
+
+
+def _running(client) -> bool:
+    return any(client.processing().values())
+
+
+def test_a_scheduler_that_does_not_answer_is_reported_within_ten_seconds(project):
+    with socket.socket() as silent:  # takes connections, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        done = workbook("run", *OKINAWA, "--cluster", f"tcp://127.0.0.1:{port}", root=project)
+        assert time.monotonic() - started < 10
+    assert done.returncode == 4, done.stderr  # not 1, a page's failure
+    assert f"tcp://127.0.0.1:{port} に接続できません（6秒以内に応答がありません）" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (project / "reports").exists()  # nothing written
+
+
+@pytest.fixture()
+def dask_processes(tmp_path):
+    """`dask scheduler` and two `dask worker` processes, as an operator starts them on
+    two machines (here: two worker project folders, neither the run's)."""
+    bin_dir = Path(sys.executable).parent
+    address_file = tmp_path / "scheduler.json"
+    env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
+    procs = [subprocess.Popen([bin_dir / "dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", str(address_file)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)]
+    for n in (1, 2):
+        root = _worker_root(tmp_path / f"machine-{n}")
+        procs.append(subprocess.Popen(
+            [bin_dir / "dask", "worker", "--scheduler-file", str(address_file), "--nthreads", "1", "--nworkers", "1",
+             "--no-dashboard", "--name", f"machine-{n}", "--preload", "helpers.batch.preload"],
+            env=dict(env, WORKBOOK_ROOT=str(root)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True))
+    deadline = time.monotonic() + 30
+    while not address_file.is_file() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    yield json.loads(address_file.read_text(encoding="utf-8"))["address"]
+    for proc in procs:
+        with _quiet():
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        proc.wait(timeout=30)
+
+
+class _quiet:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return exc[0] is ProcessLookupError
+
+
+def test_a_scheduler_and_two_workers_started_by_hand_publish_the_report(project, dask_processes):
+    """The operator's setup: WORKBOOK_CLUSTER names the scheduler; the run publishes
+    the same pages as the local pool, and an unchanged re-run sends nothing."""
+    env = dict(os.environ, WORKBOOK_CLUSTER=dask_processes)
+    done = workbook("run", *OKINAWA, root=project, env=env)
+    assert done.returncode == 0, done.stderr
+    report = project / "reports" / REPORT
+    pages = _pages(report / "run.json")
+    assert len(pages) == 6 and all(p["outcome"] == "ok" for p in pages.values())
+    assert {p["worker"] for p in pages.values()} <= set(json.loads((report / "run.json").read_text(
+        encoding="utf-8"))["cluster"]["workers"])
+    local = workbook("run", *OKINAWA, "--jobs", "2", "--out", "local", root=project)
+    assert local.returncode == 0, local.stderr
+    mine = project / "local" / REPORT
+    for page in sorted(report.glob("47*/*")) + sorted(report.glob("04_records.html")):
+        twin = mine / page.relative_to(report)
+        assert page.read_bytes() == twin.read_bytes(), page.relative_to(report)
+    again = workbook("run", *OKINAWA, root=project, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "うち 6 件は入力が前回と同じため再利用" in again.stderr
