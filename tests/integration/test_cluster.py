@@ -143,27 +143,44 @@ def test_a_scheduler_that_does_not_answer_is_reported_within_ten_seconds(project
     assert not (project / "reports").exists()  # nothing written
 
 
+def tls_settings(folder: Path) -> dict[str, str]:
+    """A self-signed certificate (its own CA) for the scheduler, the workers and the run,
+    as the README's two-machine setup makes one, and the run's Dask settings for it."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=workbook",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    prefix = "DASK_DISTRIBUTED__COMM__"
+    return {f"{prefix}REQUIRE_ENCRYPTION": "True", f"{prefix}TLS__CA_FILE": str(cert),
+            f"{prefix}TLS__CLIENT__CERT": str(cert), f"{prefix}TLS__CLIENT__KEY": str(key)}
+
+
 @pytest.fixture()
 def dask_processes(tmp_path):
     """`dask scheduler` and two `dask worker` processes, as an operator starts them on
-    two machines (here: two worker project folders, neither the run's)."""
+    two machines (here: two worker project folders, neither the run's), with TLS on:
+    yields the scheduler's address and the run's TLS settings."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl がないため TLS の証明書を作れません")
     bin_dir = Path(sys.executable).parent
     address_file = tmp_path / "scheduler.json"
+    tls = tls_settings(tmp_path)
+    cert, key = tls["DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT"], tls["DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY"]
+    flags = ["--tls-ca-file", cert, "--tls-cert", cert, "--tls-key", key]
     env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
-    procs = [subprocess.Popen([bin_dir / "dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                               "--scheduler-file", str(address_file)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)]
+    procs = [subprocess.Popen([bin_dir / "dask", "scheduler", "--protocol", "tls", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(address_file), *flags], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
     for n in (1, 2):
         root = _worker_root(tmp_path / f"machine-{n}")
         procs.append(subprocess.Popen(
             [bin_dir / "dask", "worker", "--scheduler-file", str(address_file), "--nthreads", "1", "--nworkers", "1",
-             "--no-dashboard", "--name", f"machine-{n}", "--preload", "helpers.batch.preload"],
+             "--no-dashboard", "--name", f"machine-{n}", "--preload", "helpers.batch.preload", *flags],
             env=dict(env, WORKBOOK_ROOT=str(root)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True))
     deadline = time.monotonic() + 30
     while not address_file.is_file() and time.monotonic() < deadline:
         time.sleep(0.1)
-    yield json.loads(address_file.read_text(encoding="utf-8"))["address"]
+    yield json.loads(address_file.read_text(encoding="utf-8"))["address"], tls
     for proc in procs:
         with _quiet():
             os.killpg(proc.pid, signal.SIGTERM)
@@ -181,8 +198,13 @@ class _quiet:
 
 def test_a_scheduler_and_two_workers_started_by_hand_publish_the_report(project, dask_processes):
     """The operator's setup: WORKBOOK_CLUSTER names the scheduler; the run publishes
-    the same pages as the local pool, and an unchanged re-run sends nothing."""
-    env = dict(os.environ, WORKBOOK_CLUSTER=dask_processes)
+    the same pages as the local pool, and an unchanged re-run sends nothing. Without
+    the certificate the run cannot connect."""
+    address, tls = dask_processes
+    assert address.startswith("tls://")
+    stranger = workbook("run", *OKINAWA, "--cluster", address, root=project)
+    assert stranger.returncode == 4 and "証明書" in stranger.stderr, stranger.stderr
+    env = dict(os.environ, WORKBOOK_CLUSTER=address, **tls)
     done = workbook("run", *OKINAWA, root=project, env=env)
     assert done.returncode == 0, done.stderr
     report = project / "reports" / REPORT

@@ -99,12 +99,14 @@ def test_a_cluster_publishes_the_local_pools_pages_byte_for_byte(project, batch)
     for name in files:
         if name.name not in ("run.json", "index.html"):
             assert (batch / name).read_bytes() == (clustered / name).read_bytes(), name
-    assert _without_times(batch / "index.html") == _without_times(clustered / "index.html")
+    assert _without_run(batch / "index.html") == _without_run(clustered / "index.html")
+    assert "Dask クラスタ local:2 の作業ノード 2 台で実行" in (clustered / "index.html").read_text(encoding="utf-8")
     record = json.loads((clustered / "run.json").read_text(encoding="utf-8"))
     assert record["cluster"]["scheduler"] == "local:2" and len(record["cluster"]["workers"]) == 2
     assert {p["worker"] for p in record["notebooks"]} == set(record["cluster"]["workers"])
 
 
-def _without_times(path: Path) -> str:
-    """The index without the run's start time and durations."""
-    return re.sub(r"\d+時\d+分\d+秒|\d{2}:\d{2}:\d{2}|[\d.]+秒", "", path.read_text(encoding="utf-8"))
+def _without_run(path: Path) -> str:
+    """The index without the run's own row (when, how long, where) and its durations."""
+    text = re.sub(r'<tr><th scope="row">実行</th>.*?</tr>', "", path.read_text(encoding="utf-8"))
+    return re.sub(r"<td>[\d.]+秒</td>", "", text)

@@ -29,7 +29,8 @@ def _constraints() -> dict[str, str]:
 
 def test_environment_yml_matches_constraints_and_pyproject():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    wanted = pyproject["project"]["dependencies"] + pyproject["project"]["optional-dependencies"]["dev"]
+    extras = pyproject["project"]["optional-dependencies"]
+    wanted = pyproject["project"]["dependencies"] + extras["dev"] + extras["cluster"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     env_pins = {_norm(s.split("==")[0]): s.split("==")[1] for s in pip_section if "==" in s}

@@ -75,6 +75,9 @@ def connected(spec: ClusterSpec, default_workers: int) -> Iterator[Session]:
                 cluster = distributed.LocalCluster(
                     n_workers=spec.workers or default_workers, processes=True, threads_per_worker=1,
                     dashboard_address=None, silence_logs=logging.ERROR,
+                    # TLS with certificates made for this run: only this run's client may
+                    # connect to the scheduler and workers it starts
+                    security=True,
                     preload=["helpers.batch.preload"])  # libraries imported while the parent validates
             client = distributed.Client(cluster, set_as_default=False)
         else:
@@ -143,7 +146,9 @@ def _answers_as_a_scheduler(distributed, address: str) -> None:
     except Exception as err:  # whatever the other end did: the run cannot use it
         reason = (f"{CONNECT_SECONDS}秒以内に応答がありません" if isinstance(err, (TimeoutError, OSError))
                   else "応答が Dask のスケジューラのものではありません")
-        raise ClusterError(f"Dask のスケジューラ {address} に接続できません（{reason}）。"
+        tls = ("tls:// のスケジューラには、環境変数 DASK_DISTRIBUTED__COMM__TLS__CA_FILE・…__CLIENT__CERT・"
+               "…__CLIENT__KEY で証明書を指定してください。" if address.startswith("tls://") else "")
+        raise ClusterError(f"Dask のスケジューラ {address} に接続できません（{reason}）。{tls}"
                            "アドレス（ダッシュボードのポートではなくスケジューラのポート、既定 8786）と、"
                            "スケジューラが起動しているかを確かめてください。何も書き出していません。") from None
 

@@ -79,7 +79,7 @@ def write_index(path: Path, *, snapshot, plan, results: list, record: dict, each
         f"<tr><th>スナップショット</th><td>{escape(snapshot.id)}（出所: {escape(snapshot.source)}）</td></tr>",
         f"<tr><th>基準日</th><td>{month_end_label(snapshot.as_of)}（{fiscal_year_label(snapshot.fiscal_year)}）</td></tr>",
         f"<tr><th>実行</th><td>{date_label(started.date())} {started:%H:%M:%S}開始、所要 {record['wall_seconds']:.1f}秒、"
-        f"{len(results)} 件（失敗 {len(failed)} 件）</td></tr>",
+        f"{len(results)} 件（失敗 {len(failed)} 件）{_cluster_text(record.get('cluster'))}</td></tr>",
         '<tr><th>実行記録</th><td><a href="run.json">run.json</a></td></tr>',
         *([f'<tr><th>Excel</th><td><a href="{escape(excel)}">{escape(excel)}</a>'
            "（スコアカードと各区分の指標・計画事項）</td></tr>"] if excel else []),
@@ -195,6 +195,13 @@ def _items_table(register, items: list, kpi_status: dict, as_of) -> list[str]:
                     f"<ul>{content}</ul></details></td></tr>")
     rows += ["</table>", _FILTER_SCRIPT]
     return rows
+
+
+def _cluster_text(cluster: dict | None) -> str:
+    """Where the pages ran, when not in this machine's own workers."""
+    if not cluster:
+        return ""
+    return f"、Dask クラスタ {escape(cluster['scheduler'])} の作業ノード {len(cluster['workers'])} 台で実行"
 
 
 def _section_table(results: list, titles: dict[str, str]) -> list[str]:
