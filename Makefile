@@ -98,7 +98,7 @@ sample: $(STAMP) ## regenerate the bundled sample snapshots (deterministic)
 	$(BIN)/workbook sample
 
 lock: $(STAMP) ## re-pin constraints.txt from the current .venv
-	( echo "# Exact versions for every install (pip install -c constraints.txt -e '.[dev]')."; \
+	( echo "# Exact versions for every install (pip install -c constraints.txt -e '.[dev,cluster]')."; \
 	  echo "# Regenerate with: make lock"; \
 	  $(BIN)/python -m pip freeze --exclude-editable ) > constraints.txt
 
