@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import importlib
 
+from helpers.batch.warm_up import warm_up
 from helpers.notebook import inprocess
 from helpers.notebook.papermill_engine import ensure_registered
 from helpers.outputs import html_export
@@ -29,6 +30,7 @@ for _spec in registry.SECTIONS:
 ensure_registered()
 inprocess.shell()
 html_export._exporter()
+warm_up()  # the first chart, table and page, drawn here once rather than in every worker
 # Everything imported so far lives as long as the workers: keep it out of the garbage
 # collector's scans (and so out of the pages a scan would touch and copy in each worker).
 gc.freeze()
