@@ -33,10 +33,11 @@ from pathlib import Path
 from helpers.notebook.execute import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("naive", "workbook", "floor", "ploomber", "workbook_1core")
+METHODS = ("naive", "workbook", "workbook_cluster", "floor", "ploomber", "workbook_1core")
 # which methods each workload compares: the one-core pair (ploomber against the workbook
 # with one worker) on the national pages and on notebook 01 for Okinawa
-WORKLOAD_METHODS = {"national": METHODS, "prefectures": ("naive", "workbook", "floor"),
+WORKLOAD_METHODS = {"national": ("naive", "workbook", "floor", "ploomber", "workbook_1core"),
+                    "prefectures": ("naive", "workbook", "workbook_cluster", "floor"),
                     "okinawa_01": ("ploomber", "workbook_1core")}
 BIN = Path(sys.executable).parent
 SNAPSHOT = "sample-2023-09-30"
@@ -166,8 +167,9 @@ def run_method(method: str, workload: str, tmp: Path, naive_prefectures: int) ->
     shutil.rmtree(out, ignore_errors=True)  # a cold run: nothing to reuse
     each = ["--each", "prefecture"] if workload == "prefectures" else []
     okinawa = workload == "okinawa_01"  # notebook 01 for Okinawa, as the issue measured ploomber
-    if method in ("workbook", "workbook_1core"):
-        jobs = ["--jobs", "1"] if method == "workbook_1core" else []
+    if method in ("workbook", "workbook_1core", "workbook_cluster"):
+        # the cluster: a Dask LocalCluster of two worker processes on the same two cores
+        jobs = {"workbook_1core": ["--jobs", "1"], "workbook_cluster": ["--cluster", "local:2"]}.get(method, [])
         narrow = ["--scope", "47", "--sections", "national_pension"] if okinawa else []
         return measure([str(BIN / "workbook"), "run", "--snapshot", SNAPSHOT, *each, *jobs, *narrow,
                         "--out", str(out)], ROOT)
@@ -185,6 +187,23 @@ def run_method(method: str, workload: str, tmp: Path, naive_prefectures: int) ->
         result = {"wall_s": result["wall_s"] * factor, "cpu_s": result["cpu_s"] * factor,
                   "peak_mib": result["peak_mib"], "scaled_from_prefectures": naive_prefectures}
     return result
+
+
+NOTEBOOK_COUNT = {"national": len(NOTEBOOKS), "prefectures": 48 * len(NOTEBOOKS), "okinawa_01": 1}
+# (name, numerator, denominator): each by wall time and by CPU time
+RATIOS = (("workbook_over_floor", "workbook", "floor"), ("naive_over_workbook", "naive", "workbook"),
+          ("workbook_1core_over_ploomber", "workbook_1core", "ploomber"),
+          ("cluster_over_workbook", "workbook_cluster", "workbook"))
+
+
+def ratios(table: dict) -> dict:
+    """The ratios of the methods present, by wall time and (suffix _cpu) by CPU time."""
+    found = {}
+    for name, top, bottom in RATIOS:
+        if top in table and bottom in table:
+            found[name] = round(table[top]["wall_s"] / table[bottom]["wall_s"], 2)
+            found[f"{name}_cpu"] = round(table[top]["cpu_s"] / table[bottom]["cpu_s"], 2)
+    return found
 
 
 def incremental_check(tmp: Path) -> dict:
@@ -238,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-runs", type=int, default=1, help="repetitions of the slow naive loop")
     parser.add_argument("--naive-prefectures", type=int, default=2)
     parser.add_argument("--workloads", nargs="*", default=list(WORKLOAD_METHODS))
+    parser.add_argument("--skip", nargs="*", default=[], choices=METHODS,
+                        help="methods not to run (with --merge their earlier entries are kept, with their date)")
     parser.add_argument("--prefecture-runs", type=int, default=1,
                         help="repetitions over the 47 prefectures (each run takes minutes)")
     parser.add_argument("--extras", action=argparse.BooleanOptionalAction, default=True,
@@ -257,9 +278,14 @@ def main(argv: list[str] | None = None) -> int:
     existing = ROOT / "bench" / "results.json"
     if args.merge and existing.is_file():
         results = json.loads(existing.read_text(encoding="utf-8"))
+        for table in results["workloads"].values():  # entries kept from the earlier run say when
+            for entry in table.values():
+                if isinstance(entry, dict):
+                    entry.setdefault("measured", results["date"])
+        results["date"] = dt.date.today().isoformat()
     with tempfile.TemporaryDirectory(prefix="workbook-bench-") as tmp:
         for workload in args.workloads:
-            methods = WORKLOAD_METHODS[workload]
+            methods = tuple(m for m in WORKLOAD_METHODS[workload] if m not in args.skip)
             repeats = {m: args.naive_runs if m == "naive" else
                        args.prefecture_runs if workload == "prefectures" else args.runs for m in methods}
             samples: dict[str, list[dict]] = {m: [] for m in methods}
@@ -273,20 +299,18 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{workload:11s} {method:8s} run {i + 1}/{repeats[method]}: wall {sample['wall_s']:.1f}s "
                           f"cpu {sample['cpu_s']:.1f}s peak {sample['peak_mib']:.0f} MiB", flush=True)
                     samples[method].append(sample)
-            table = {}
+            earlier = results["workloads"].get(workload, {}) if args.merge else {}
+            table = {m: earlier[m] for m in WORKLOAD_METHODS[workload] if m in args.skip and m in earlier}
             for method in methods:
                 entry = {k: round(statistics.median(s[k] for s in samples[method]), 2)
                          for k in ("wall_s", "cpu_s", "peak_mib")}
                 entry["samples"] = len(samples[method])
+                entry["measured"] = dt.date.today().isoformat()
+                entry["cpu_ms_per_notebook"] = round(1000 * entry["cpu_s"] / NOTEBOOK_COUNT[workload], 1)
                 if "scaled_from_prefectures" in samples[method][0]:
                     entry["scaled_from_prefectures"] = samples[method][0]["scaled_from_prefectures"]
                 table[method] = entry
-            if "floor" in table:
-                table["workbook_over_floor"] = round(table["workbook"]["wall_s"] / table["floor"]["wall_s"], 2)
-                table["naive_over_workbook"] = round(table["naive"]["wall_s"] / table["workbook"]["wall_s"], 2)
-            if "ploomber" in table:
-                table["workbook_1core_over_ploomber"] = round(
-                    table["workbook_1core"]["wall_s"] / table["ploomber"]["wall_s"], 2)
+            table.update(ratios(table))
             results["workloads"][workload] = table
         if args.extras:
             results["incremental"] = incremental_check(Path(tmp))
@@ -323,6 +347,9 @@ def render_markdown(results: dict) -> str:
         "- **ploomber**: ploomber-engine's `execute_notebook` (the notebook's code in one process, no kernel) and "
         "nbconvert's HTML export in the same process, one notebook after another: one core.",
         "- **workbook_1core**: `workbook run --jobs 1`, to compare with ploomber at equal cores.",
+        "- **workbook_cluster**: `workbook run --cluster local:2`: the same pages on a Dask LocalCluster of two "
+        "worker processes (one thread each) on the same two cores, the run's inputs shipped to the workers and "
+        "the pages sent back: the cost of distribution.",
         "",
         "Every run starts cold: a new output folder, so nothing is reused from an earlier run. The "
         "methods take turns (one sample of each, then the next round), so that a change in the machine's "
@@ -334,7 +361,8 @@ def render_markdown(results: dict) -> str:
              "okinawa_01": "Notebook 01 (国民年金) for 沖縄県, one core"}
     for workload, table in results["workloads"].items():
         lines += [f"## {names.get(workload, workload)}", "",
-                  "| method | wall (s) | CPU (s) | peak memory (MiB) | samples |", "| --- | ---: | ---: | ---: | --- |"]
+                  "| method | wall (s) | CPU (s) | CPU per notebook (ms) | peak memory (MiB) | samples |",
+                  "| --- | ---: | ---: | ---: | ---: | --- |"]
         for method in METHODS:
             if method not in table:
                 continue
@@ -342,14 +370,17 @@ def render_markdown(results: dict) -> str:
             note = str(row["samples"])
             if "scaled_from_prefectures" in row:
                 note += f" (timed on {row['scaled_from_prefectures']} prefectures, scaled ×47/{row['scaled_from_prefectures']})"
-            lines.append(f"| {method} | {row['wall_s']:.1f} | {row['cpu_s']:.1f} | {row['peak_mib']:.0f} | {note} |")
-        ratios = []
-        if "workbook_over_floor" in table:
-            ratios += [f"workbook / floor = **{table['workbook_over_floor']:.2f}**",
-                       f"naive / workbook = **{table['naive_over_workbook']:.2f}**"]
-        if "workbook_1core_over_ploomber" in table:
-            ratios.append(f"workbook --jobs 1 / ploomber = **{table['workbook_1core_over_ploomber']:.2f}**")
-        lines += ["", "; ".join(ratios), ""]
+            if row.get("measured", results["date"]) != results["date"]:
+                note += f", measured {row.get('measured', 'earlier')}"
+            per = row.get("cpu_ms_per_notebook", 1000 * row["cpu_s"] / NOTEBOOK_COUNT.get(workload, 1))
+            lines.append(f"| {method} | {row['wall_s']:.1f} | {row['cpu_s']:.1f} | {per:.0f} | {row['peak_mib']:.0f} "
+                         f"| {note} |")
+        shown = {"workbook_over_floor": "workbook / floor", "naive_over_workbook": "naive / workbook",
+                 "workbook_1core_over_ploomber": "workbook --jobs 1 / ploomber",
+                 "cluster_over_workbook": "--cluster local:2 / local pool"}
+        parts = [f"{label} = **{table[key]:.2f}** wall, **{table[key + '_cpu']:.2f}** CPU"
+                 for key, label in shown.items() if key in table and key + "_cpu" in table]
+        lines += ["", "; ".join(parts), ""]
     if "incremental" in results:
         inc = results["incremental"]
         lines += ["## Unchanged re-run (47 prefectures and 全国, all sections)", "",

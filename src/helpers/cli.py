@@ -165,11 +165,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         pdf=args.pdf, cluster=args.cluster if args.cluster is not None else os.environ.get(CLUSTER_ENV)),
         sys.stderr)  # answered at once, before the libraries of the run load
     if options.engine != "kernel" and options.cluster is None:
+        from helpers.batch.options import several_workers
         from helpers.batch.workers import worker_context
 
         # the workers' fork server imports their libraries (2 s) on the other core while
         # this process imports its own and validates the snapshot
-        worker_context()
+        worker_context(warm_up=several_workers(options))
     from helpers.batch.runner import run_reports
 
     return run_reports(options)

@@ -106,7 +106,7 @@ def test_a_failing_page_and_a_killed_worker_are_that_pages_alone(project, cluste
 
 def test_sigterm_cancels_the_clusters_jobs_and_publishes_nothing(project, cluster):
     local, client = cluster
-    _marked_notebook(project, "import time\ntime.sleep(30)\n")  # every page still running when stopped
+    _marked_notebook(project, "import time\ntime.sleep(12)\n")  # every page still running when stopped
     proc = start("run", *OKINAWA, "--cluster", local.scheduler_address, root=project)
     deadline = time.monotonic() + 60
     while not _running(client) and time.monotonic() < deadline:
@@ -122,7 +122,6 @@ def test_sigterm_cancels_the_clusters_jobs_and_publishes_nothing(project, cluste
     while _running(client) and time.monotonic() < deadline:  # the futures were cancelled
         time.sleep(0.2)
     assert not _running(client)
-    client.restart()  # the sleeping cells are stopped with their workers
 
 
 def _running(client) -> bool:
@@ -198,8 +197,8 @@ class _quiet:
 
 def test_a_scheduler_and_two_workers_started_by_hand_publish_the_report(project, dask_processes):
     """The operator's setup: WORKBOOK_CLUSTER names the scheduler; the run publishes
-    the same pages as the local pool, and an unchanged re-run sends nothing. Without
-    the certificate the run cannot connect."""
+    every page, and an unchanged re-run sends nothing. Without the certificate the run
+    cannot connect."""
     address, tls = dask_processes
     assert address.startswith("tls://")
     stranger = workbook("run", *OKINAWA, "--cluster", address, root=project)
@@ -210,14 +209,12 @@ def test_a_scheduler_and_two_workers_started_by_hand_publish_the_report(project,
     report = project / "reports" / REPORT
     pages = _pages(report / "run.json")
     assert len(pages) == 6 and all(p["outcome"] == "ok" for p in pages.values())
-    assert {p["worker"] for p in pages.values()} <= set(json.loads((report / "run.json").read_text(
-        encoding="utf-8"))["cluster"]["workers"])
-    local = workbook("run", *OKINAWA, "--jobs", "2", "--out", "local", root=project)
-    assert local.returncode == 0, local.stderr
-    mine = project / "local" / REPORT
-    for page in sorted(report.glob("47*/*")) + sorted(report.glob("04_records.html")):
-        twin = mine / page.relative_to(report)
-        assert page.read_bytes() == twin.read_bytes(), page.relative_to(report)
+    record = json.loads((report / "run.json").read_text(encoding="utf-8"))
+    assert record["cluster"]["scheduler"] == address
+    assert {p["worker"] for p in pages.values()} <= set(record["cluster"]["workers"])
+    for code, page in pages.items():  # each office's own page (byte for byte: test_runner_batch.py)
+        html = (report / (f"{code}/04_records.html" if code != "47" else "04_records.html")).read_text(encoding="utf-8")
+        assert page["area_name"] in html and "Traceback" not in html
     again = workbook("run", *OKINAWA, root=project, env=env)
     assert again.returncode == 0, again.stderr
     assert "うち 6 件は入力が前回と同じため再利用" in again.stderr

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the quick checks answer before pandas loads: only the full 
     from helpers.data.plan import Plan
     from helpers.data.snapshot import Snapshot
 
-__all__ = ["RunOptions", "Run", "EACH_LEVELS", "checked_options", "check_run", "report_name"]
+__all__ = ["RunOptions", "Run", "EACH_LEVELS", "checked_options", "check_run", "report_name", "several_workers"]
 
 EACH_LEVELS = ("region", "prefecture", "office")
 
@@ -71,6 +71,13 @@ class Run:
     def workbook_file(self) -> str:
         """The scope's Excel workbook."""
         return f"{self.name}.xlsx"
+
+
+def several_workers(options: RunOptions) -> bool:
+    """Whether the run may use more than one worker: more than one page, and more than
+    one job allowed (known from the options alone, before the snapshot is read)."""
+    pages = len(registry.select(options.sections)) if not options.each else 2
+    return options.jobs != 1 and (os.cpu_count() or 1) > 1 and pages > 1
 
 
 def report_name(snapshot_id: str, scope: str, each: str | None) -> str:

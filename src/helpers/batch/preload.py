@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 
 from helpers.batch.warm_up import warm_up
+from helpers.batch.workers import WARM_UP_ENV
 from helpers.notebook import inprocess
 from helpers.notebook.papermill_engine import ensure_registered
 from helpers.outputs import html_export
@@ -30,7 +32,8 @@ for _spec in registry.SECTIONS:
 ensure_registered()
 inprocess.shell()
 html_export._exporter()
-warm_up()  # the first chart, table and page, drawn here once rather than in every worker
+if os.environ.get(WARM_UP_ENV) != "0":
+    warm_up()  # the first chart, table and page, drawn here once rather than in every worker
 # Everything imported so far lives as long as the workers: keep it out of the garbage
 # collector's scans (and so out of the pages a scan would touch and copy in each worker).
 gc.freeze()

@@ -24,7 +24,7 @@ from helpers.batch.cluster_spec import parse_cluster
 from helpers.batch.execution import execute_all
 from helpers.batch.jobs import Job, JobResult, plan_jobs
 from helpers.batch.links import link_pages
-from helpers.batch.options import Run, RunOptions, check_run, checked_options
+from helpers.batch.options import Run, RunOptions, check_run, checked_options, several_workers
 from helpers.batch.progress import Progress
 from helpers.batch.run_record import build_record, package_versions, print_slowest, snapshot_facts
 from helpers.batch.workers import stop_on_sigterm, worker_context
@@ -45,7 +45,8 @@ def run_reports(options: RunOptions, stream=None) -> int:
     options = checked_options(options, stream)
     cluster = parse_cluster(options.cluster)
     # the workers' fork server imports what they need while this process validates
-    context = worker_context() if options.engine != "kernel" and cluster is None else None
+    context = (worker_context(warm_up=several_workers(options)) if options.engine != "kernel" and cluster is None
+               else None)
     with stop_on_sigterm(), _cluster_session(cluster, options) as session:
         run = check_run(options, stream)
         _release_freed_memory()  # validation's intermediate copies of a large table

@@ -78,10 +78,14 @@ def die_with_parent(run_pid: int, every: float = 0.5) -> None:
     threading.Thread(target=watch, name="workbook-watchdog", daemon=True).start()
 
 
-def worker_context():
+WARM_UP_ENV = "WORKBOOK_WARM_UP"  # "1": the fork server warms up before forking (`helpers.batch.warm_up`)
+
+
+def worker_context(warm_up: bool = True):
     """The multiprocessing context for a run's workers: a fork server started once per
     process, with `helpers.batch.preload` imported and no thread but its own. Call it
-    before the parent's heavy work, so that the preload runs meanwhile."""
+    before the parent's heavy work, so that the preload runs meanwhile. `warm_up` when
+    the run will have more than one worker: one worker gains nothing by it."""
     import multiprocessing
     from multiprocessing import forkserver
 
@@ -92,12 +96,13 @@ def worker_context():
         main.__spec__ = None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["helpers.batch.preload"])
-    saved = {name: os.environ.get(name) for name in SINGLE_THREAD_ENV}
-    os.environ.update(SINGLE_THREAD_ENV)  # inherited by the fork server only: restored below
+    started = {**SINGLE_THREAD_ENV, WARM_UP_ENV: "1" if warm_up else "0"}
+    saved = {name: os.environ.get(name) for name in started}
+    os.environ.update(started)  # inherited by the fork server only: restored below
     try:
         forkserver.ensure_running()
     finally:
-        for name, value in saved.items():
+        for name, value in saved.items():  # (a fork server already running is kept as it is)
             if value is None:
                 os.environ.pop(name, None)
             else:
