@@ -144,13 +144,29 @@ def test_a_scheduler_that_does_not_answer_is_reported_within_ten_seconds(project
 
 def tls_settings(folder: Path) -> dict[str, str]:
     """A self-signed certificate (its own CA) for the scheduler, the workers and the run,
-    as the README's two-machine setup makes one, and the run's Dask settings for it."""
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=workbook",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    as the README's `openssl req -x509` makes one, and the run's Dask settings for it."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "workbook-dask")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    key_file, cert_file = folder / "key.pem", folder / "cert.pem"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                           serialization.NoEncryption()))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     prefix = "DASK_DISTRIBUTED__COMM__"
-    return {f"{prefix}REQUIRE_ENCRYPTION": "True", f"{prefix}TLS__CA_FILE": str(cert),
-            f"{prefix}TLS__CLIENT__CERT": str(cert), f"{prefix}TLS__CLIENT__KEY": str(key)}
+    return {f"{prefix}REQUIRE_ENCRYPTION": "True", f"{prefix}TLS__CA_FILE": str(cert_file),
+            f"{prefix}TLS__CLIENT__CERT": str(cert_file), f"{prefix}TLS__CLIENT__KEY": str(key_file)}
 
 
 @pytest.fixture()
@@ -158,8 +174,6 @@ def dask_processes(tmp_path):
     """`dask scheduler` and two `dask worker` processes, as an operator starts them on
     two machines (here: two worker project folders, neither the run's), with TLS on:
     yields the scheduler's address and the run's TLS settings."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl がないため TLS の証明書を作れません")
     bin_dir = Path(sys.executable).parent
     address_file = tmp_path / "scheduler.json"
     tls = tls_settings(tmp_path)

@@ -33,6 +33,15 @@ from helpers.core.errors import ClusterError
 
 __all__ = ["Session", "connected", "run_on_cluster", "CONNECT_SECONDS"]
 
+# The local cluster's settings (the workers get them from their nannies):
+LOCAL_SETTINGS = {
+    # the scheduler does not retry a job whose worker died: the run submits it once
+    # more itself, then reports it (the same rule for any scheduler, README)
+    "distributed.scheduler.allowed-failures": 0,
+    # the workers' statistical profiler samples the running page's stack every 10 ms:
+    # CPU spent on a profile nobody reads (`--profile` measures the cells itself)
+    "distributed.worker.profile.enabled": False,
+}
 CONNECT_SECONDS = 6  # a scheduler that does not answer by then is reported (the message comes within 10 s)
 WORKERS_SECONDS = 30  # how long a scheduler may be without workers before the run gives up
 
@@ -69,9 +78,7 @@ def connected(spec: ClusterSpec, default_workers: int) -> Iterator[Session]:
     cluster = client = None
     try:
         if spec.address is None:
-            # the scheduler does not retry a job whose worker died: the run submits it
-            # once more itself, then reports it (the same rule for any scheduler)
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            with dask.config.set(LOCAL_SETTINGS):
                 cluster = distributed.LocalCluster(
                     n_workers=spec.workers or default_workers, processes=True, threads_per_worker=1,
                     dashboard_address=None, silence_logs=logging.ERROR,
