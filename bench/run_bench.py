@@ -197,10 +197,11 @@ RATIOS = (("workbook_over_floor", "workbook", "floor"), ("naive_over_workbook", 
 
 
 def ratios(table: dict) -> dict:
-    """The ratios of the methods present, by wall time and (suffix _cpu) by CPU time."""
+    """The ratios of the methods present, by wall time and (suffix _cpu) by CPU time;
+    only between entries measured on the same day (the machine's speed drifts)."""
     found = {}
     for name, top, bottom in RATIOS:
-        if top in table and bottom in table:
+        if top in table and bottom in table and table[top].get("measured") == table[bottom].get("measured"):
             found[name] = round(table[top]["wall_s"] / table[bottom]["wall_s"], 2)
             found[f"{name}_cpu"] = round(table[top]["cpu_s"] / table[bottom]["cpu_s"], 2)
     return found
@@ -270,7 +271,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure peak memory of 8-region and 312-office fan-outs")
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True,
                         help="write bench/results.json and bench/RESULTS.md")
+    parser.add_argument("--render", action="store_true",
+                        help="only write bench/RESULTS.md again from bench/results.json")
     args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))
+        for table in saved["workloads"].values():
+            for key in [k for k, v in table.items() if not isinstance(v, dict)]:
+                del table[key]
+            table.update(ratios(table))
+        (ROOT / "bench" / "RESULTS.md").write_text(render_markdown(saved), encoding="utf-8")
+        return 0
     _become_subreaper()
 
     results: dict = {"date": dt.date.today().isoformat(), "cores": os.cpu_count(), "snapshot": SNAPSHOT,
@@ -333,7 +344,8 @@ def render_markdown(results: dict) -> str:
         "# Benchmark: report batches",
         "",
         f"Measured {results['date']} on this machine ({results['cores']} cores), snapshot "
-        f"`{results['snapshot']}`, by `python bench/run_bench.py`, all in one run of it. Medians of the "
+        f"`{results['snapshot']}`, by `python bench/run_bench.py` (rows marked with another date are kept from "
+        "an earlier run, and no ratio is taken across days). Medians of the "
         "samples column (the 47-prefecture runs take minutes each, and are sampled fewer times). "
         "CPU is user + system time of the whole process tree (orphaned workers included); "
         "peak memory is the largest sum of resident memory over the tree.",

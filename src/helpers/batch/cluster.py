@@ -41,6 +41,9 @@ LOCAL_SETTINGS = {
     # the workers' statistical profiler samples the running page's stack every 10 ms:
     # CPU spent on a profile nobody reads (`--profile` measures the cells itself)
     "distributed.worker.profile.enabled": False,
+    # the workers' memory and system samples, ten and two times a second by default
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
 }
 CONNECT_SECONDS = 6  # a scheduler that does not answer by then is reported (the message comes within 10 s)
 WORKERS_SECONDS = 30  # how long a scheduler may be without workers before the run gives up
