@@ -4,13 +4,10 @@ on purpose, a run killed mid-way, two runs at once, and an invalid snapshot."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from html.parser import HTMLParser
 
 from helpers.data.plan import load_plan
@@ -18,7 +15,7 @@ from helpers.data.snapshot import load_snapshot
 from helpers.engine.kpi import KpiEngine
 from helpers.outputs.html_export import external_resources
 from helpers.sections.registry import NOTEBOOKS
-from run_helpers import SNAPSHOT, start, workbook
+from run_helpers import SNAPSHOT, workbook
 
 
 class _Links(HTMLParser):
@@ -105,32 +102,6 @@ def test_failed_section_keeps_error_and_last_good_report(project):
     assert errors and errors[0]["evalue"] == "わざと失敗させる"
     index = (kept / "index.html").read_text(encoding="utf-8")
     assert "失敗（セル 4で RuntimeError: わざと失敗させる）" in index
-
-
-def test_killed_run_publishes_nothing_half_written(project):
-    first = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", root=project)
-    assert first.returncode == 0, first.stderr
-    published = project / "reports" / SNAPSHOT
-    before = {p.name: p.read_bytes() for p in published.iterdir()}
-
-    proc = start("run", "--snapshot", SNAPSHOT, "--sections", "records", "national_pension", "--jobs", "1",
-                 root=project)
-    runs = project / "reports" / ".runs"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # wait until the run has written its first section
-        partial = [p for p in runs.glob("*.partial") if any(p.glob("*.html"))]
-        if partial:
-            break
-        time.sleep(0.2)
-    assert partial, "the run never started writing"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert {p.name: p.read_bytes() for p in published.iterdir()} == before
-    assert any(runs.glob("*.partial"))  # left behind by the killed run, never published
-
-    again = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", root=project)
-    assert again.returncode == 0, again.stderr
-    assert not any(runs.glob("*.partial"))  # cleaned by the next run
 
 
 def test_second_concurrent_run_is_refused(project):

@@ -140,13 +140,24 @@ def _start_and_wait_for_workers(project: Path) -> tuple[subprocess.Popen, list[i
     return proc, workers
 
 
-def test_kill_9_of_the_main_process_does_not_lock_out_the_next_run(project):
+def test_kill_9_publishes_nothing_half_written_and_does_not_lock_out_the_next_run(project):
+    """kill -9 of the main process mid-run: its workers end with it, the published
+    report is untouched, the unfinished folder is never published, and the next run
+    starts (the lock's process is gone) and cleans the unfinished folder away."""
+    first = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", root=project)
+    assert first.returncode == 0, first.stderr
+    published = project / "reports" / SNAPSHOT
+    before = {p.name: p.read_bytes() for p in published.iterdir()}
     proc, workers = _start_and_wait_for_workers(project)
     os.kill(proc.pid, signal.SIGKILL)  # the main process only, as `kill -9 <pid>` does
     proc.wait(timeout=30)
     assert _gone(workers), "workers outlived the killed run"
+    assert {p.name: p.read_bytes() for p in published.iterdir()} == before
+    runs = project / "reports" / ".runs"
+    assert any(runs.glob("*.partial"))  # left behind by the killed run, never published
     again = workbook("run", "--snapshot", SNAPSHOT, "--sections", "records", root=project)
     assert again.returncode == 0, again.stderr
+    assert not any(runs.glob("*.partial"))  # cleaned by the next run
     assert (project / "reports" / SNAPSHOT / "04_records.html").is_file()
 
 
