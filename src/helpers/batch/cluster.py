@@ -165,10 +165,10 @@ def _answers_as_a_scheduler(distributed, address: str) -> None:
 
 def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: dict[str, Path], shipment,
                    keep: bool, profile: bool, finished: Callable[[JobResult], None]) -> None:
-    """Submit every job to the cluster (heaviest first), write each page's files into
-    `staging` as it comes back, and hand its result to `finished`. A job whose worker
-    died is submitted once more; on any exception (a signal, Ctrl-C) every future is
-    cancelled before it propagates."""
+    """Submit the jobs to the cluster (heaviest first, one per idle worker thread), write
+    each page's files into `staging` as it comes back, and hand its result to
+    `finished`. A job whose worker died is submitted once more; on any exception (a
+    signal, Ctrl-C) every future is cancelled before it propagates."""
     distributed = _distributed()
     from helpers.batch import cluster_worker, shipped
     from helpers.batch.cluster_plugin import RunInputs
@@ -180,23 +180,43 @@ def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: di
     client.register_plugin(RunInputs(shipment.sha256, shipment.data, notebooks, shipped.environment()), name=plugin)
     pending: dict = {}
 
-    def submit(index: int, job: Job, attempt: int):
+    def submit(index: int, job: Job, attempt: int, requeued: int = 0):
         future = client.submit(cluster_worker.run_page, shipment.sha256, job, keep, profile,
-                               key=f"workbook-page-{run_id}-{index}-{attempt}", pure=False,
-                               priority=len(jobs) - index)  # the order of `jobs`: heaviest first
-        pending[future] = (index, job, attempt)
-        return future
+                               key=f"workbook-page-{run_id}-{index}-{attempt}-{requeued}", pure=False,
+                               priority=len(jobs) - index)  # heaviest first, as they were planned
+        pending[future] = (index, job, attempt, requeued)
+        futures.add(future)
+
+    waiting = list(reversed(list(enumerate(jobs))))  # popped from the end: heaviest first
+    futures = distributed.as_completed([], loop=client.loop)
+
+    def fill() -> None:
+        """Submit jobs while the cluster has an idle thread, so that few wait in a
+        worker's queue."""
+        room = max(1, sum(client.nthreads().values())) - len(pending)
+        while room > 0 and waiting:
+            submit(*waiting.pop(), 0)
+            room -= 1
 
     try:
-        futures = distributed.as_completed([submit(i, job, 0) for i, job in enumerate(jobs)], loop=client.loop)
+        fill()
         for future in futures:
-            index, job, attempt = pending.pop(future)
-            result = _result(future, job, attempt, staging, distributed)
-            if result is None:  # the worker died: once more
-                futures.add(submit(index, job, attempt + 1))
+            index, job, attempt, requeued = pending.pop(future)
+            try:
+                result = _result(future, job, attempt, staging, distributed)
+            except _WorkerDied:
+                started = {str(event["key"]) for _, event in client.get_events(cluster_worker.STARTED_TOPIC)}
+                if future.key not in started and requeued < _REQUEUES:
+                    submit(index, job, attempt, requeued + 1)  # it was only waiting on that worker
+                elif attempt == 0:
+                    submit(index, job, 1, requeued)  # its worker died running it: once more
+                else:
+                    finished(JobResult(job, False, 0.0, dict(_CRASHED), retries=attempt))
+                fill()
                 continue
             session.workers = sorted({*session.workers, result.worker} - {""})
             finished(result)
+            fill()
     except BaseException:
         client.cancel(list(pending), force=True)
         raise
@@ -205,20 +225,24 @@ def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: di
             client.unregister_worker_plugin(plugin)
 
 
-def _result(future, job: Job, attempt: int, staging: Path, distributed) -> JobResult | None:
-    """A job's result with its files written into `staging`; None for a job to submit
-    again (its worker died the first time)."""
+class _WorkerDied(Exception):
+    """The worker that held a job died (Dask's KilledWorker)."""
+
+
+_CRASHED = {"cell": None, "ename": "WorkerCrashed", "evalue": "作業ノードが2回とも異常終了しました（メモリ不足などの可能性）"}
+_REQUEUES = 3  # a job lost while it only waited on dying workers is submitted again this often
+
+
+def _result(future, job: Job, attempt: int, staging: Path, distributed) -> JobResult:
+    """A job's result with its files written into `staging`; `_WorkerDied` when the
+    worker that held it died."""
     from helpers.batch.cluster_worker import RefusedJob
     from helpers.batch.page_job import failure
 
     try:
         output = future.result()
     except distributed.KilledWorker:
-        if attempt == 0:
-            return None
-        return JobResult(job, False, 0.0, {"cell": None, "ename": "WorkerCrashed",
-                                           "evalue": "作業ノードが2回とも異常終了しました（メモリ不足などの可能性）"},
-                         retries=attempt)
+        raise _WorkerDied from None
     except distributed.CancelledError:
         return JobResult(job, False, 0.0, {"cell": None, "ename": "Cancelled",
                                            "evalue": "スケジューラがこのページの処理を取り消しました（接続が切れた可能性）"},

@@ -26,7 +26,9 @@ from pathlib import Path
 
 from helpers.batch.jobs import Job, JobResult
 
-__all__ = ["PageOutput", "RefusedJob", "hold", "release", "run_page"]
+__all__ = ["PageOutput", "RefusedJob", "hold", "release", "run_page", "STARTED_TOPIC"]
+
+STARTED_TOPIC = "workbook-page-started"  # a job's key, told to the scheduler when its page starts
 
 
 class RefusedJob(Exception):
@@ -86,6 +88,18 @@ def release(sha256: str) -> None:
         _ACTIVE.clear()
 
 
+def _announce_start() -> None:
+    """Tell the scheduler this job has started: a worker that dies takes down the job it
+    runs (which is then submitted once more and reported), not the ones it only held."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):  # not on a dask worker (a test calling directly)
+        return
+    worker.log_event(STARTED_TOPIC, {"key": str(worker.get_current_task())})
+
+
 def _worker_name() -> str:
     try:
         from distributed import get_worker
@@ -121,6 +135,7 @@ def run_page(inputs_sha256: str, job: Job, keep: bool = False, profile: bool = F
     """Execute one page on this worker and return its result and files."""
     from helpers.batch.page_job import run_job
 
+    _announce_start()
     worker = _worker_name()
     held = _take(inputs_sha256, worker)
     source = held.folder / f"{job.notebook}.ipynb"
