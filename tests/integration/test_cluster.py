@@ -126,6 +126,50 @@ def test_sigterm_cancels_the_clusters_jobs_and_publishes_nothing(project, cluste
     assert not _running(client)
 
 
+def test_ctrl_c_ends_the_runs_own_cluster_quietly(project):
+    """Ctrl-C in the terminal reaches every process of the run: the main process
+    cancels the jobs and ends its local cluster (exit 130); the workers print nothing."""
+    _marked_notebook(project, "import time\ntime.sleep(12)\n")
+    proc = start("run", *OKINAWA, "--cluster", "local:1", root=project)
+    runs = project / "reports" / ".runs"
+    deadline = time.monotonic() + 60
+    while not any(runs.glob("*.partial")) and time.monotonic() < deadline:  # the jobs were submitted
+        time.sleep(0.2)
+    time.sleep(2)
+    workers = _descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "中断しました（Ctrl-C）" in err and "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert not any(runs.glob("*.partial")) and not (project / "reports" / REPORT).exists()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers), "the cluster's processes outlived the run"
+
+
+def _descendants(pid: int) -> list[int]:
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child in Path("/proc").glob("[0-9]*"):
+            try:
+                if int((child / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(child.name))
+                    frontier.append(int(child.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def _running(client) -> bool:
     return any(client.processing().values())
 

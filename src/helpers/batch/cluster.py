@@ -88,7 +88,8 @@ def connected(spec: ClusterSpec, default_workers: int) -> Iterator[Session]:
                     # TLS with certificates made for this run: only this run's client may
                     # connect to the scheduler and workers it starts
                     security=True,
-                    preload=["helpers.batch.preload"])  # libraries imported while the parent validates
+                    # libraries imported while the parent validates; Ctrl-C left to the parent
+                    preload=["helpers.batch.preload", "helpers.batch.local_worker"])
             client = distributed.Client(cluster, set_as_default=False)
         else:
             _refused_at_once(spec.address)
