@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -50,3 +51,36 @@ def copy_project(root: Path) -> Path:
         shutil.copytree(src / name, root / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copy(src / "pyproject.toml", root / "pyproject.toml")
     return root
+
+
+def descendants(pid: int) -> list[int]:
+    """Every descendant of `pid`: a run's fork server and workers, or its cluster's."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
+    return found
+
+
+def gone(pids: list[int], seconds: float = 10.0) -> bool:
+    """Whether every process of `pids` has ended (or is a zombie) within `seconds`."""
+    def alive(pid: int) -> bool:
+        try:
+            return "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(alive(p) for p in pids):
+            return True
+        time.sleep(0.1)
+    return False

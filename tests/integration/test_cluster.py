@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from helpers.core.paths import project_root
-from run_helpers import SNAPSHOT, start, workbook
+from run_helpers import SNAPSHOT, descendants, gone, start, workbook
 
 distributed = pytest.importorskip("distributed")
 
@@ -136,38 +136,13 @@ def test_ctrl_c_ends_the_runs_own_cluster_quietly(project):
     while not any(runs.glob("*.partial")) and time.monotonic() < deadline:  # the jobs were submitted
         time.sleep(0.2)
     time.sleep(2)
-    workers = _descendants(proc.pid)
+    workers = descendants(proc.pid)
     os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert "中断しました（Ctrl-C）" in err and "Traceback" not in err and "KeyboardInterrupt" not in err
     assert not any(runs.glob("*.partial")) and not (project / "reports" / REPORT).exists()
-    deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not any(_alive(pid) for pid in workers), "the cluster's processes outlived the run"
-
-
-def _descendants(pid: int) -> list[int]:
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child in Path("/proc").glob("[0-9]*"):
-            try:
-                if int((child / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                    found.append(int(child.name))
-                    frontier.append(int(child.name))
-            except (OSError, ValueError, IndexError):
-                continue
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    assert gone(workers), "the cluster's processes outlived the run"
 
 
 def _running(client) -> bool:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from helpers.core.paths import project_root
-from run_helpers import SNAPSHOT, workbook
+from run_helpers import SNAPSHOT, gone, workbook
 
 
 def _notebooks(report: Path) -> list[dict]:
@@ -92,21 +92,12 @@ def test_sigterm_during_pdf_kills_chromium_and_exits_at_once(project, tmp_path):
     assert time.monotonic() - clock < 5
     assert proc.returncode == 143, err
     assert "Traceback" not in err
-    time.sleep(0.3)
-    assert not [p for p in started if _alive(p)], "Chromium processes outlived the run"
+    assert gone(started, seconds=0.3), "Chromium processes outlived the run"
     assert not any((project / "reports" / ".runs").glob("*.partial"))
 
 
 def _pids(path: Path) -> list[int]:
     return [int(x) for x in path.read_text().split()] if path.exists() else []
-
-
-def _alive(pid: int) -> bool:
-    stat = Path(f"/proc/{pid}/stat")
-    try:
-        return "Z" not in stat.read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
 
 
 def test_papermill_with_a_wrong_fiscal_year_says_so_without_a_traceback(tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers.sections.registry import NOTEBOOKS
-from run_helpers import SNAPSHOT, start, workbook
+from run_helpers import SNAPSHOT, descendants, gone, start, workbook
 
 # --- hostile names, killed runs, signals, unwritable output ---------------------------------
 
@@ -98,34 +98,6 @@ def test_markup_in_names_and_plan_texts_is_published_as_text(project):
     assert any(HOSTILE["R8"] in a for a in alts)
 
 
-def _children(pid: int) -> list[int]:
-    """Every descendant of `pid`: the fork server, its workers, multiprocessing's helpers."""
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = [], [pid]
-    while frontier:
-        below = [child for child, parent in parents.items() if parent in frontier]
-        found += below
-        frontier = below
-    return found
-
-
-def _gone(pids: list[int], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        alive = [p for p in pids if Path(f"/proc/{p}").exists()
-                 and "Z" not in Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]]
-        if not alive:
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def _start_and_wait_for_workers(project: Path) -> tuple[subprocess.Popen, list[int]]:
     proc = start("run", "--snapshot", SNAPSHOT, "--sections", "national_pension", "employee_pension", "records",
                  "--jobs", "2", root=project)
@@ -135,7 +107,7 @@ def _start_and_wait_for_workers(project: Path) -> tuple[subprocess.Popen, list[i
         if any(p for p in runs.glob("*.partial") if any(p.glob("*.html"))):
             break
         time.sleep(0.1)
-    workers = _children(proc.pid)
+    workers = descendants(proc.pid)
     assert workers, "the run has no worker processes"
     return proc, workers
 
@@ -151,7 +123,7 @@ def test_kill_9_publishes_nothing_half_written_and_does_not_lock_out_the_next_ru
     proc, workers = _start_and_wait_for_workers(project)
     os.kill(proc.pid, signal.SIGKILL)  # the main process only, as `kill -9 <pid>` does
     proc.wait(timeout=30)
-    assert _gone(workers), "workers outlived the killed run"
+    assert gone(workers), "workers outlived the killed run"
     assert {p.name: p.read_bytes() for p in published.iterdir()} == before
     runs = project / "reports" / ".runs"
     assert any(runs.glob("*.partial"))  # left behind by the killed run, never published
@@ -167,7 +139,7 @@ def test_sigterm_stops_a_run_cleanly(project):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
     assert "実行を中止しました" in err and "Traceback" not in err
-    assert _gone(workers)
+    assert gone(workers)
     assert not any((project / "reports" / ".runs").glob("*.partial"))
     assert not (project / "reports" / SNAPSHOT).exists()  # nothing half-written published
 
