@@ -44,6 +44,9 @@ def cluster(tmp_path_factory):
     a job whose worker died at once (the run submits it once more itself)."""
     import dask
 
+    from helpers.batch.workers import ready_to_spawn
+
+    ready_to_spawn()  # pytest-xdist's workers are embedded interpreters
     root = _worker_root(tmp_path_factory.mktemp("worker-machine"))
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         local = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
@@ -126,19 +129,20 @@ def test_sigterm_cancels_the_clusters_jobs_and_publishes_nothing(project, cluste
     assert not _running(client)
 
 
-def test_ctrl_c_ends_the_runs_own_cluster_quietly(project):
+def test_ctrl_c_ends_the_runs_own_cluster_quietly(project, tmp_path):
     """Ctrl-C in the terminal reaches every process of the run: the main process
     cancels the jobs and ends its local cluster (exit 130); the workers print nothing."""
-    _marked_notebook(project, "import time\ntime.sleep(12)\n")
+    started = tmp_path / "started"
+    _marked_notebook(project, f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(20)\n")
     proc = start("run", *OKINAWA, "--cluster", "local:1", root=project)
-    runs = project / "reports" / ".runs"
-    deadline = time.monotonic() + 60
-    while not any(runs.glob("*.partial")) and time.monotonic() < deadline:  # the jobs were submitted
+    deadline = time.monotonic() + 90
+    while not started.exists() and time.monotonic() < deadline:  # a page is running on the worker
         time.sleep(0.2)
-    time.sleep(2)
+    assert started.exists(), "no page started"
+    runs = project / "reports" / ".runs"
     workers = descendants(proc.pid)
     os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
-    _, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "中断しました（Ctrl-C）" in err and "Traceback" not in err and "KeyboardInterrupt" not in err
     assert not any(runs.glob("*.partial")) and not (project / "reports" / REPORT).exists()

@@ -81,6 +81,9 @@ def connected(spec: ClusterSpec, default_workers: int) -> Iterator[Session]:
     cluster = client = None
     try:
         if spec.address is None:
+            from helpers.batch.workers import ready_to_spawn
+
+            ready_to_spawn()  # the local cluster's workers are new processes (multiprocessing's spawn)
             with dask.config.set(LOCAL_SETTINGS):
                 cluster = distributed.LocalCluster(
                     n_workers=spec.workers or default_workers, processes=True, threads_per_worker=1,

@@ -33,7 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from helpers.core.errors import RunInterrupted
 
-__all__ = ["worker_init", "stopping_on_error", "die_with_parent", "stop_on_sigterm", "worker_context",
+__all__ = ["worker_init", "stopping_on_error", "die_with_parent", "stop_on_sigterm", "worker_context", "ready_to_spawn",
            "SINGLE_THREAD_ENV"]
 
 # Libraries whose own threads would make the fork server unsafe to fork from. Workers
@@ -81,6 +81,15 @@ def die_with_parent(run_pid: int, every: float = 0.5) -> None:
 WARM_UP_ENV = "WORKBOOK_WARM_UP"  # "1": the fork server warms up before forking (`helpers.batch.warm_up`)
 
 
+def ready_to_spawn() -> None:
+    """Let multiprocessing start processes from an embedded interpreter: its __main__
+    (execnet's, some IDEs') lacks the attribute multiprocessing reads to tell a new
+    process (a fork server, a Dask worker) what to import; it has nothing to import."""
+    main = sys.modules.get("__main__")
+    if main is not None and not hasattr(main, "__spec__"):
+        main.__spec__ = None
+
+
 def worker_context(warm_up: bool = True):
     """The multiprocessing context for a run's workers: a fork server started once per
     process, with `helpers.batch.preload` imported and no thread but its own. Call it
@@ -89,11 +98,7 @@ def worker_context(warm_up: bool = True):
     import multiprocessing
     from multiprocessing import forkserver
 
-    main = sys.modules.get("__main__")
-    if main is not None and not hasattr(main, "__spec__"):
-        # an embedded interpreter's __main__ (execnet, some IDEs) lacks the attribute
-        # multiprocessing reads to tell the fork server what to import; it has nothing
-        main.__spec__ = None
+    ready_to_spawn()
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["helpers.batch.preload"])
     started = {**SINGLE_THREAD_ENV, WARM_UP_ENV: "1" if warm_up else "0"}
