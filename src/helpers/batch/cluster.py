@@ -105,6 +105,16 @@ def connected(spec: ClusterSpec, default_workers: int) -> Iterator[Session]:
                                    f"（{WORKERS_SECONDS}秒待ちました）。dask worker を起動してください。"
                                    "何も書き出していません。") from None
         yield Session(client, spec)
+    except BaseException:
+        if cluster is not None:
+            # a signal or an error: the run's own workers are stopped now, not after the
+            # pages they are running (the external cluster's are left to their scheduler)
+            import multiprocessing
+
+            for process in multiprocessing.active_children():
+                with contextlib.suppress(Exception):
+                    process.kill()
+        raise
     finally:
         for closing in (client, cluster):
             if closing is not None:
