@@ -134,7 +134,12 @@ def test_ctrl_c_ends_the_runs_own_cluster_quietly(project, tmp_path):
     cancels the jobs and ends its local cluster (exit 130); the workers print nothing."""
     started = tmp_path / "started"
     _marked_notebook(project, f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(20)\n")
-    proc = start("run", *OKINAWA, "--cluster", "local:1", root=project)
+    # as from a terminal: SIGINT not ignored (pytest-xdist's workers ignore it, and their
+    # children would inherit that)
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.cli", "run", *OKINAWA, "--cluster", "local:1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                            env=dict(os.environ, WORKBOOK_ROOT=str(project)), start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 90
     while not started.exists() and time.monotonic() < deadline:  # a page is running on the worker
         time.sleep(0.2)

@@ -44,6 +44,9 @@ LOCAL_SETTINGS = {
     # the workers' memory and system samples, ten and two times a second by default
     "distributed.worker.memory.monitor-interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
+    # no HTTP routes on the scheduler (health, metrics, its JSON API): the local cluster
+    # answers this run's client only, over TLS
+    "distributed.scheduler.http.routes": [],
 }
 CONNECT_SECONDS = 6  # a scheduler that does not answer by then is reported (the message comes within 10 s)
 WORKERS_SECONDS = 30  # how long a scheduler may be without workers before the run gives up
