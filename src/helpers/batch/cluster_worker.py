@@ -18,7 +18,6 @@ is then that job's failure, with the reason.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -64,12 +63,11 @@ def hold(sha256: str, data: bytes, notebooks: dict[str, bytes], environment: dic
 
     refusal = None
     differs = shipped.environment_difference(shipped.environment(), environment)
-    got = hashlib.sha256(data).hexdigest()
     if differs:
         refusal = (f"作業ノード {worker} の{differs}が実行元と異なるため、ページを実行しません"
                    "（作業ノードに同じ版のワークブックを入れてください）")
-    elif got != sha256:
-        refusal = f"作業ノード {worker}: 受け取った入力のチェックサム（{got[:12]}…）が実行元のもの（{sha256[:12]}…）と異なります"
+    elif problem := shipped.checksum_problem(data, sha256):
+        refusal = f"作業ノード {worker}: {problem}"
     folder = None
     if refusal is None:
         folder = Path(tempfile.mkdtemp(prefix="workbook-notebooks-"))
@@ -88,25 +86,21 @@ def release(sha256: str) -> None:
         _ACTIVE.clear()
 
 
-def _announce_start() -> None:
+def _dask_worker():
+    """The Dask worker running this job (None outside one: a test calling directly)."""
+    try:
+        from distributed import get_worker
+
+        return get_worker()
+    except (ImportError, ValueError):
+        return None
+
+
+def _announce_start(worker) -> None:
     """Tell the scheduler this job has started: a worker that dies takes down the job it
     runs (which is then submitted once more and reported), not the ones it only held."""
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-    except (ImportError, ValueError):  # not on a dask worker (a test calling directly)
-        return
-    worker.log_event(STARTED_TOPIC, {"key": str(worker.get_current_task())})
-
-
-def _worker_name() -> str:
-    try:
-        from distributed import get_worker
-
-        return get_worker().address
-    except (ImportError, ValueError):  # not on a dask worker (a test calling directly)
-        return "この処理系"
+    if worker is not None:
+        worker.log_event(STARTED_TOPIC, {"key": str(worker.get_current_task())})
 
 
 def _take(sha256: str, worker: str) -> _Held:
@@ -122,7 +116,7 @@ def _take(sha256: str, worker: str) -> _Held:
     if _ACTIVE.get("sha256") != sha256:
         import gc
 
-        shipped.unpack(held.data, sha256)
+        shipped.unpack(held.data, sha256)  # checked again: a held copy is still the parent's
         shared_figures.enable()  # charts that are the same for every area are drawn once per worker
         # the inputs are read-only for the run: keep them out of every garbage collection
         # (each notebook's reset runs a full one), as the local pool's workers do
@@ -135,8 +129,9 @@ def run_page(inputs_sha256: str, job: Job, keep: bool = False, profile: bool = F
     """Execute one page on this worker and return its result and files."""
     from helpers.batch.page_job import run_job
 
-    _announce_start()
-    worker = _worker_name()
+    dask_worker = _dask_worker()
+    _announce_start(dask_worker)
+    worker = dask_worker.address if dask_worker is not None else "この処理系"
     held = _take(inputs_sha256, worker)
     source = held.folder / f"{job.notebook}.ipynb"
     staging = Path(tempfile.mkdtemp(prefix="workbook-page-"))

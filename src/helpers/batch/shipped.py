@@ -26,7 +26,7 @@ import hashlib
 import pickle
 from dataclasses import dataclass
 
-__all__ = ["Shipment", "pack", "unpack", "environment", "environment_difference"]
+__all__ = ["Shipment", "pack", "unpack", "checksum_problem", "environment", "environment_difference"]
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,21 @@ def unpack(data: bytes, sha256: str) -> None:
     from helpers.engine import loaded
     from helpers.report import compare
 
-    got = hashlib.sha256(data).hexdigest()
-    if got != sha256:
-        raise ValueError(f"受け取った入力のチェックサム（{got[:12]}…）が親の送ったもの（{sha256[:12]}…）と異なります")
+    problem = checksum_problem(data, sha256)
+    if problem:
+        raise ValueError(problem)
     state = pickle.loads(data)
     loaded.receive(state["loaded"])
     register.receive(state["registers"])
     compare.receive(state["compare"])
+
+
+def checksum_problem(data: bytes, sha256: str) -> str | None:
+    """Why `data` are not the inputs the parent sent (None: they are)."""
+    got = hashlib.sha256(data).hexdigest()
+    if got == sha256:
+        return None
+    return f"受け取った入力のチェックサム（{got[:12]}…）が実行元の送ったもの（{sha256[:12]}…）と異なります"
 
 
 def environment() -> dict:
