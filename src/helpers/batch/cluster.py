@@ -182,7 +182,7 @@ def _answers_as_a_scheduler(distributed, address: str) -> None:
 
 def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: dict[str, Path], shipment,
                    keep: bool, profile: bool, finished: Callable[[JobResult], None]) -> None:
-    """Submit the jobs to the cluster (heaviest first, one per idle worker thread), write
+    """Submit the jobs to the cluster (heaviest first, two per worker thread), write
     each page's files into `staging` as it comes back, and hand its result to
     `finished`. A job whose worker died is submitted once more; on any exception (a
     signal, Ctrl-C) every future is cancelled before it propagates."""
@@ -208,9 +208,11 @@ def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: di
     futures = distributed.as_completed([], loop=client.loop)
 
     def fill() -> None:
-        """Submit jobs while the cluster has an idle thread, so that few wait in a
-        worker's queue."""
-        room = max(1, sum(client.nthreads().values())) - len(pending)
+        """Keep `_AHEAD` jobs per worker thread submitted: the one running and the next,
+        which the scheduler hands to the thread as soon as it is free, without a round
+        trip through this process between two pages. A job that only waited on a
+        worker that died is submitted again without using up its retry (below)."""
+        room = _AHEAD * max(1, sum(client.nthreads().values())) - len(pending)
         while room > 0 and waiting:
             submit(*waiting.pop(), 0)
             room -= 1
@@ -248,6 +250,7 @@ class _WorkerDied(Exception):
 
 _CRASHED = {"cell": None, "ename": "WorkerCrashed", "evalue": "作業ノードが2回とも異常終了しました（メモリ不足などの可能性）"}
 _REQUEUES = 3  # a job lost while it only waited on dying workers is submitted again this often
+_AHEAD = 2  # jobs submitted per worker thread: Dask's default worker-saturation (1.1) sends a 1-thread worker 2
 
 
 def _result(future, job: Job, attempt: int, staging: Path, distributed) -> JobResult:
