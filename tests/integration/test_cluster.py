@@ -223,7 +223,7 @@ def dask_processes(tmp_path):
     deadline = time.monotonic() + 30
     while not address_file.is_file() and time.monotonic() < deadline:
         time.sleep(0.1)
-    yield json.loads(address_file.read_text(encoding="utf-8"))["address"], tls
+    yield json.loads(address_file.read_text(encoding="utf-8"))["address"], tls, procs[1:]
     for proc in procs:
         with _quiet():
             os.killpg(proc.pid, signal.SIGTERM)
@@ -239,11 +239,12 @@ class _quiet:
         return exc[0] is ProcessLookupError
 
 
-def test_a_scheduler_and_two_workers_started_by_hand_publish_the_report(project, dask_processes):
+def test_a_scheduler_and_two_workers_started_by_hand_publish_the_report(project, dask_processes, tmp_path):
     """The operator's setup: WORKBOOK_CLUSTER names the scheduler; the run publishes
     every page, and an unchanged re-run sends nothing. Without the certificate the run
-    cannot connect."""
-    address, tls = dask_processes
+    cannot connect. When both workers stop mid-run, the run ends after
+    WORKBOOK_CLUSTER_WAIT seconds without one (exit 4), publishing nothing."""
+    address, tls, worker_procs = dask_processes
     assert address.startswith("tls://")
     stranger = workbook("run", *OKINAWA, "--cluster", address, root=project)
     assert stranger.returncode == 4 and "証明書" in stranger.stderr, stranger.stderr
@@ -262,3 +263,23 @@ def test_a_scheduler_and_two_workers_started_by_hand_publish_the_report(project,
     again = workbook("run", *OKINAWA, root=project, env=env)
     assert again.returncode == 0, again.stderr
     assert "うち 6 件は入力が前回と同じため再利用" in again.stderr
+
+    started = tmp_path / "started"
+    _marked_notebook(project, f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(20)\n")
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.cli", "run", *OKINAWA, "--force"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, encoding="utf-8", start_new_session=True,
+                            env=dict(env, WORKBOOK_ROOT=str(project), WORKBOOK_CLUSTER_WAIT="2"))
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert started.exists(), "no page started"
+    for worker in worker_procs:  # both machines stop (their nannies and workers)
+        os.killpg(worker.pid, signal.SIGKILL)
+    stopped = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 4, err
+    assert time.monotonic() - stopped < 15
+    assert "作業ノードがすべていなくなり、2秒待っても戻らないため、実行を中止しました" in err
+    assert "Traceback" not in err
+    assert not any((project / "reports" / ".runs").glob("*.partial"))
+    assert (report / "run.json").is_file()  # the report published before stays as it was

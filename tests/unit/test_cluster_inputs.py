@@ -39,6 +39,21 @@ def test_a_malformed_cluster_is_refused_in_words(typed):
         parse_cluster(typed)
 
 
+@pytest.mark.parametrize("typed, seconds", [("", 30.0), ("2", 2.0), (" 0.5 ", 0.5)])
+def test_the_wait_for_workers_is_read_from_the_environment(monkeypatch, typed, seconds):
+    monkeypatch.setenv("WORKBOOK_CLUSTER_WAIT", typed)
+    assert parse_cluster("local").wait_seconds == seconds
+    assert parse_cluster("tls://sched.example:8786").wait_seconds == seconds
+
+
+@pytest.mark.parametrize("typed", ["0", "-3", "inf", "nan", "30s"])
+def test_a_wait_that_is_not_a_positive_number_is_refused_in_words(monkeypatch, typed):
+    monkeypatch.setenv("WORKBOOK_CLUSTER_WAIT", typed)
+    with pytest.raises(WorkbookError, match="WORKBOOK_CLUSTER_WAIT には作業ノードを待つ秒数"):
+        parse_cluster("local:2")
+    assert parse_cluster("none") is None  # no cluster: the variable is not read
+
+
 def test_the_command_line_refuses_a_bad_cluster_before_anything_loads(capsys, monkeypatch):
     assert main(["run", "--cluster", "localhost:8786", "--sections", "records"]) == 2
     assert "tcp://ホスト:ポート" in capsys.readouterr().err

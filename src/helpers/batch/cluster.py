@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,7 +51,7 @@ LOCAL_SETTINGS = {
     "distributed.scheduler.http.routes": [],
 }
 CONNECT_SECONDS = 6  # a scheduler that does not answer by then is reported (the message comes within 10 s)
-WORKERS_SECONDS = 30  # how long a scheduler may be without workers before the run gives up
+POLL_SECONDS = 2.0  # while no page comes back, how often the run checks that the cluster still has workers
 
 
 @dataclass
@@ -102,10 +104,10 @@ def connected(spec: ClusterSpec, default_workers: int) -> Iterator[Session]:
             _answers_as_a_scheduler(distributed, spec.address)
             client = distributed.Client(spec.address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
             try:
-                client.wait_for_workers(1, timeout=WORKERS_SECONDS)
+                client.wait_for_workers(1, timeout=spec.wait_seconds)
             except (OSError, TimeoutError):
                 raise ClusterError(f"Dask のスケジューラ {spec.address} に作業ノードがありません"
-                                   f"（{WORKERS_SECONDS}秒待ちました）。dask worker を起動してください。"
+                                   f"（{spec.wait_seconds:g}秒待ちました）。dask worker を起動してください。"
                                    "何も書き出していません。") from None
         yield Session(client, spec)
     except BaseException:
@@ -196,16 +198,16 @@ def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: di
     notebooks = {name: sources[name].read_bytes() for name in sorted({job.notebook for job in jobs})}
     client.register_plugin(RunInputs(shipment.sha256, shipment.data, notebooks, shipped.environment()), name=plugin)
     pending: dict = {}
+    came_back: queue.SimpleQueue = queue.SimpleQueue()  # futures as they finish, failed or cancelled
 
     def submit(index: int, job: Job, attempt: int, requeued: int = 0):
         future = client.submit(cluster_worker.run_page, shipment.sha256, job, keep, profile,
                                key=f"workbook-page-{run_id}-{index}-{attempt}-{requeued}", pure=False,
                                priority=len(jobs) - index)  # heaviest first, as they were planned
         pending[future] = (index, job, attempt, requeued)
-        futures.add(future)
+        future.add_done_callback(came_back.put)  # called in the client's thread
 
     waiting = list(reversed(list(enumerate(jobs))))  # popped from the end: heaviest first
-    futures = distributed.as_completed([], loop=client.loop)
 
     def fill() -> None:
         """Keep `_AHEAD` jobs per worker thread submitted: the one running and the next,
@@ -217,9 +219,11 @@ def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: di
             submit(*waiting.pop(), 0)
             room -= 1
 
+    watch = _WorkerWatch(session)
     try:
         fill()
-        for future in futures:
+        while pending:
+            future = watch.next_done(came_back)
             index, job, attempt, requeued = pending.pop(future)
             try:
                 result = _result(future, job, attempt, staging, distributed)
@@ -244,12 +248,41 @@ def run_on_cluster(session: Session, jobs: list[Job], staging: Path, sources: di
             client.unregister_worker_plugin(plugin)
 
 
+class _WorkerWatch:
+    """Waits for the next page to come back, and gives up when the cluster has had no
+    worker for the spec's `wait_seconds` (every worker stopped or lost mid-run): the
+    run would otherwise wait for ever."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.alone_since: float | None = None
+
+    def next_done(self, came_back: queue.SimpleQueue):
+        """The next future to finish, as it arrives on `came_back`."""
+        while True:
+            try:
+                return came_back.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                pass
+            if self.session.client.nthreads():
+                self.alone_since = None
+            elif self.alone_since is None:
+                self.alone_since = time.monotonic()
+            elif time.monotonic() - self.alone_since >= self.session.spec.wait_seconds:
+                raise ClusterError(
+                    f"Dask のスケジューラ {self.session.spec.text} の作業ノードがすべていなくなり、"
+                    f"{self.session.spec.wait_seconds:g}秒待っても戻らないため、実行を中止しました。"
+                    "dask worker を起動し直してから、もう一度実行してください。"
+                    "公開中のレポートはそのままです。")
+
+
 class _WorkerDied(Exception):
     """The worker that held a job died (Dask's KilledWorker)."""
 
 
 _CRASHED = {"cell": None, "ename": "WorkerCrashed", "evalue": "作業ノードが2回とも異常終了しました（メモリ不足などの可能性）"}
-_REQUEUES = 3  # a job lost while it only waited on dying workers is submitted again this often
+_REQUEUES = 5  # a job lost while it only waited on dying workers is submitted again this often (each
+# death takes down at most one such job per worker thread, with `_AHEAD` jobs submitted per thread)
 _AHEAD = 2  # jobs submitted per worker thread: Dask's default worker-saturation (1.1) sends a 1-thread worker 2
 
 
