@@ -22,6 +22,11 @@ PARAMETERS = {
 }
 
 
+# jupyter_client's words when a kernel does not come up in time (on a loaded machine),
+# which says nothing about the notebook
+KERNEL_START_FAILED = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
+
+
 def run(notebook: Path, out: Path, engine: str | None, extra: list[str] = (), timeout: float = 120,
         stdin: str | None = None) -> dict:
     """One papermill run, reduced (see module docstring)."""
@@ -57,6 +62,8 @@ def _output(o: dict) -> tuple:
 def compare(notebook: Path, folder: Path, extra: list[str] = ()) -> tuple[dict, dict]:
     """The kernel's run and the workbook engine's run of `notebook`."""
     kernel = run(notebook, folder / f"kernel-{notebook.name}", None, extra)
+    if kernel["exit"] != 0 and any(sign in kernel["stderr"] for sign in KERNEL_START_FAILED):
+        kernel = run(notebook, folder / f"kernel-{notebook.name}", None, extra)  # a loaded machine: once more
     workbook = run(notebook, folder / f"workbook-{notebook.name}", "workbook", extra)
     return kernel, workbook
 

@@ -20,5 +20,5 @@ def runs(tmp_path_factory):
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_papermills_test_notebooks_give_what_a_kernel_gives(notebook, runs):
     kernel, workbook = runs[notebook.name]
-    assert workbook["exit"] == kernel["exit"]
+    assert workbook["exit"] == kernel["exit"], (kernel["stderr"][-3000:], workbook["stderr"][-3000:])
     assert merged(workbook["cells"]) == merged(kernel["cells"])
