@@ -12,7 +12,9 @@ mid-run), and each page comes back as bytes (`helpers.batch.cluster_worker`): th
 unfinished folder, caches and publishes, as with the local pool. The guarantees are the
 local pool's: a page that fails is that page's failure; a job whose worker died is
 submitted once more and then reported; a signal cancels every future and leaves
-nothing half-published; `run.json` names the cluster and each page's worker.
+nothing half-published; `run.json` names the cluster and each page's worker. A cluster
+left without any worker for $WORKBOOK_CLUSTER_WAIT seconds (30 by default), at the start
+or mid-run, ends the run with `ClusterError` (exit code 4) instead of a wait for ever.
 
 `distributed` is an optional extra (`pip install '.[cluster]'`): without it `--cluster`
 is refused in one line.
