@@ -60,8 +60,8 @@ class OutputError(WorkbookError):
 
 
 class ClusterError(WorkbookError):
-    """The cluster a run was given cannot take its jobs (no answer, no workers, no
-    `distributed` installed): nothing was written."""
+    """The cluster a run was given cannot take its jobs (no answer, no workers at the
+    start or none left mid-run, no `distributed` installed): nothing is published."""
 
     exit_code = 4
 
