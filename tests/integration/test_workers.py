@@ -21,7 +21,8 @@ with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
     pool.submit(os.getpid).result()  # the preload has finished once a worker answered
     server = forkserver._forkserver._forkserver_pid
     threads = [line.split()[1] for line in open(f"/proc/{server}/status") if line.startswith("Threads:")]
-    print(len(os.listdir("/proc/self/task")) > 1, threads[0], os.environ.get("OPENBLAS_NUM_THREADS"))
+    forked = open(f"/proc/{server}/cmdline").read() == open("/proc/self/cmdline").read()
+    print(len(os.listdir("/proc/self/task")) > 1, threads[0], os.environ.get("OPENBLAS_NUM_THREADS"), forked)
 """
 
 
@@ -29,10 +30,45 @@ def test_fork_server_has_one_thread_while_the_parent_has_several():
     done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=120,
                           env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"})
     assert done.returncode == 0, done.stderr
-    parent_threaded, server_threads, parent_env = done.stdout.split()
+    parent_threaded, server_threads, parent_env, forked = done.stdout.split()
     assert parent_threaded == "True"
     assert server_threads == "1"
     assert parent_env == "None"  # the single-thread settings are the fork server's, not the parent's
+    assert forked == "False"  # never forked from a process with threads: a fresh Python
+
+
+_FORKED = r"""
+import os, sys
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
+from helpers.batch.workers import single_threaded_libraries, worker_context
+held = open(sys.argv[1], "w")  # as a run's lock file would be: not the server's to hold
+with single_threaded_libraries():
+    import numpy, pandas, pyarrow
+    alone = len(os.listdir("/proc/self/task")) == 1
+    context = worker_context()
+with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+    worker = pool.submit(os.getpid).result()
+    server = forkserver._forkserver._forkserver_pid
+    threads = [line.split()[1] for line in open(f"/proc/{server}/status") if line.startswith("Threads:")]
+    forked = open(f"/proc/{server}/cmdline").read() == open("/proc/self/cmdline").read()
+    parents = {pid: [l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("PPid:")][0]
+               for pid in (server, worker)}
+    print(alone, threads[0], forked, parents[server] == str(os.getpid()), parents[worker] == str(server),
+          os.environ.get("OPENBLAS_NUM_THREADS"),
+          any(os.readlink(f"/proc/{server}/fd/{fd}") == sys.argv[1] for fd in os.listdir(f"/proc/{server}/fd")))
+"""
+
+
+def test_a_single_threaded_run_forks_its_fork_server_from_itself(tmp_path: Path):
+    """The parent loads its libraries single-threaded and forks the fork server, which
+    then has them without importing them again; the server keeps one thread, holds no
+    file the parent had open, and the parent's environment is as it was."""
+    held = tmp_path / "held.lock"
+    done = subprocess.run([sys.executable, "-c", _FORKED, str(held)], capture_output=True, text=True, timeout=120,
+                          env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "1", "True", "True", "True", "None", "False"]
 
 
 def test_run_gives_no_fork_warning(project: Path):

@@ -1,7 +1,8 @@
 """What every worker of a run needs, imported once by the run's fork server.
 
-`workbook run` starts its workers from a fork server (`helpers.batch.workers`): a fresh
-Python process that imports this module and then forks one worker per core. Forking
+`workbook run` starts its workers from a fork server (`helpers.batch.workers`): a
+process forked from the run before it reads any data (or a fresh Python) that imports
+this module and then forks one worker per core. Forking
 is only safe from a process with a single thread, so the fork server is started with
 OpenBLAS and Arrow's allocator told not to start threads of their own, and nothing
 here computes anything that would start a thread pool (a test checks that the fork

@@ -5,10 +5,13 @@ thread at the moment of the fork stays held forever), and Python 3.12+ warns abo
 By the time a run starts its workers the parent has threads: OpenBLAS starts one when
 numpy is imported, Arrow's allocator and thread pool more when the snapshot is read.
 So workers are not forked from the parent but from a fork server (multiprocessing's
-"forkserver"): a fresh Python started before the parent validates anything, with
-OpenBLAS and Arrow told not to start threads, which imports `helpers.batch.preload`
-(the libraries, the shell, the exporter) while the parent validates, and then forks
-one worker per core from its single thread. The validated snapshot, the KPI engine and
+"forkserver"), started before the parent reads any data, with OpenBLAS and Arrow told
+not to start threads, which imports `helpers.batch.preload` (the libraries, the shell,
+the exporter) while the parent validates, and then forks one worker per core from its
+single thread. `workbook run` loads its own libraries under the same settings first
+(`single_threaded_libraries`) and, while it still has one thread, forks the server
+from itself (`helpers.core.upstream.fork_forkserver`), so pandas, numpy and pyarrow are
+imported once, not again in the server; elsewhere the server is a fresh Python. The validated snapshot, the KPI engine and
 the run's other inputs come to each worker from a file the parent writes
 (`helpers.batch.shipped`).
 
@@ -31,10 +34,11 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from helpers.core import upstream
 from helpers.core.errors import RunInterrupted
 
-__all__ = ["worker_init", "stopping_on_error", "die_with_parent", "stop_on_sigterm", "worker_context", "ready_to_spawn",
-           "SINGLE_THREAD_ENV"]
+__all__ = ["worker_init", "single_threaded_libraries", "stopping_on_error", "die_with_parent", "stop_on_sigterm",
+           "worker_context", "ready_to_spawn", "SINGLE_THREAD_ENV"]
 
 # Libraries whose own threads would make the fork server unsafe to fork from. Workers
 # inherit these too: a run parallelises by process, so more threads per worker would
@@ -90,6 +94,24 @@ def ready_to_spawn() -> None:
         main.__spec__ = None
 
 
+@contextlib.contextmanager
+def single_threaded_libraries():
+    """Load libraries in this block as the fork server would (`SINGLE_THREAD_ENV`): a
+    process that loaded them so has one thread, and can be the one the fork server is
+    forked from (`worker_context`). The environment is restored on leaving, for the
+    processes the run starts later (kernels, the PDF printer)."""
+    saved = {name: os.environ.get(name) for name in SINGLE_THREAD_ENV}
+    os.environ.update(SINGLE_THREAD_ENV)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def worker_context(warm_up: bool = True):
     """The multiprocessing context for a run's workers: a fork server started once per
     process, with `helpers.batch.preload` imported and no thread but its own. Call it
@@ -100,8 +122,11 @@ def worker_context(warm_up: bool = True):
 
     ready_to_spawn()
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["helpers.batch.preload"])
+    preload = ["helpers.batch.preload"]
+    context.set_forkserver_preload(preload)
     started = {**SINGLE_THREAD_ENV, WARM_UP_ENV: "1" if warm_up else "0"}
+    if upstream.fork_forkserver(preload, started):
+        return context
     saved = {name: os.environ.get(name) for name in started}
     os.environ.update(started)  # inherited by the fork server only: restored below
     try:
