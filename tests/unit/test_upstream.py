@@ -64,7 +64,7 @@ def test_reset_forgets_the_output_history_as_ipython_does_without_a_full_collect
         inprocess.reset()
         for source in ("40 + 2", "'二番目'", "[1, 2]"):
             inprocess.run_cell(source)
-        assert sh.user_ns["_1"] == 42 and sh.user_ns["_"] == [1, 2] and len(sh.user_ns["_oh"]) == 3
+        assert sh.user_ns["_1"] == 42 and sh.user_ns["_3"] == [1, 2] and len(sh.user_ns["_oh"]) == 3
         inprocess.reset()
         last, _ = inprocess.run_cell("_")
         return (sorted(sh.user_ns), sorted(sh.user_ns_hidden), dict(sh.user_ns["_oh"]),
@@ -78,7 +78,7 @@ def test_reset_forgets_the_output_history_as_ipython_does_without_a_full_collect
     with monkeypatch.context() as patched:
         patched.setattr(inprocess._Hook, "flush", DisplayHook.flush)  # IPython's own
         assert state_after_reset() == ours
-    assert "_1" not in ours[0] and ours[2] == {}, ours
+    assert "_2" not in ours[0] and "_3" not in ours[0] and len(ours[2]) <= 1, ours  # only the last cell's
 
 
 def test_multiprocessings_fork_server_is_still_the_one_the_workbook_forks():

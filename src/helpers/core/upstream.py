@@ -24,6 +24,11 @@ where no public seam exists. Each names the version it was checked against;
 - `helpers.notebook.inprocess._Hook.flush`: IPython's `DisplayHook.flush` (9.18.1),
   repeated without its closing full garbage collection; the test holds upstream's
   source and compares the two.
+- `helpers.outputs.html_export._page_exporter_class`: nbconvert's
+  `HTMLExporter.from_notebook_node` (7.17.2), repeated up to the page's text without the
+  BeautifulSoup pass that follows (which only adds `tabindex` and missing `alt`
+  attributes, and cost three times the template); `focusable_and_described` adds them.
+  The test holds upstream's source and that the page parses to upstream's page.
 
 Everything else the workbook does with papermill, nbconvert, nbclient, jupyter_client,
 IPython, multiprocessing and warnings goes through their public APIs.
@@ -36,7 +41,7 @@ import sys
 
 __all__ = ["run_exit_handlers", "fork_forkserver", "CHECKED_AGAINST"]
 
-CHECKED_AGAINST = {"python": ("3.11", "3.12", "3.13"), "ipython": "9.18.1"}
+CHECKED_AGAINST = {"python": ("3.11", "3.12", "3.13"), "ipython": "9.18.1", "nbconvert": "7.17.2"}
 
 
 def run_exit_handlers() -> None:

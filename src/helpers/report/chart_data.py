@@ -42,9 +42,14 @@ def _drawn(label: str | None) -> bool:
     return bool(label) and not str(label).startswith("_")
 
 
-def _x_text(ax, x) -> str:
-    """An x value as the axis writes it: a 令和 month, the tick label at that position, or
-    the number."""
+def _tick_labels(ax) -> dict[float, str]:
+    """The axis's tick labels by position (asked once per axis: each call runs the locator)."""
+    return {round(float(t), 6): label.get_text() for t, label in zip(ax.get_xticks(), ax.get_xticklabels())}
+
+
+def _x_text(ax, x, ticks: dict[float, str] | None = None) -> str:
+    """An x value as the axis writes it: a 令和 month, the tick label at that position
+    (`ticks`, from `_tick_labels`), or the number."""
     from helpers.core.era import month_label
 
     if isinstance(x, (dt.date, pd.Timestamp, np.datetime64)):
@@ -56,7 +61,7 @@ def _x_text(ax, x) -> str:
         value = float(x)
     except (TypeError, ValueError):
         return str(x)
-    ticks = {round(float(t), 6): label.get_text() for t, label in zip(ax.get_xticks(), ax.get_xticklabels())}
+    ticks = _tick_labels(ax) if ticks is None else ticks
     text = ticks.get(round(value, 6)) or ax.xaxis.get_major_formatter()(value) or f"{value:g}"
     # month positions are labelled '4' … '3', '翌4' under an axis titled 月末 or 月
     if ax.get_xlabel() in ("月末", "月") and text.lstrip("翌").isdigit():
@@ -69,12 +74,14 @@ def chart_frame(fig: Figure) -> pd.DataFrame:
     rows = []
     for ax in fig.axes:
         title = ax.get_title() or (fig.axes[0].get_title() if fig.axes else "")
-        for line in _series(ax):
+        lines = _series(ax)
+        ticks = _tick_labels(ax) if lines else {}
+        for line in lines:
             label = line.get_label()
             for x, y in zip(line.get_xdata(), line.get_ydata()):
                 if y is None or (isinstance(y, float) and math.isnan(y)):
                     continue
-                rows.append({"図": title, "系列": label, "横軸": _x_text(ax, x), "値": float(y)})
+                rows.append({"図": title, "系列": label, "横軸": _x_text(ax, x, ticks), "値": float(y)})
         for container in ax.containers:
             if isinstance(container, BarContainer):
                 rows += [{"図": title, "系列": _bar_name(container), **row}
