@@ -207,6 +207,15 @@ def ratios(table: dict) -> dict:
     return found
 
 
+def refresh_ratios(results: dict) -> None:
+    """Every workload's ratios computed again from its entries (a ratio is never kept
+    beside entries it was not computed from)."""
+    for table in results["workloads"].values():
+        for key in [k for k, v in table.items() if not isinstance(v, dict)]:
+            del table[key]
+        table.update(ratios(table))
+
+
 def incremental_check(tmp: Path) -> dict:
     """The 47-prefecture fan-out run twice into the same folder: the second run has the
     same snapshot, plan, parameters and code, so every page is reused."""
@@ -276,10 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.render:
         saved = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))
-        for table in saved["workloads"].values():
-            for key in [k for k, v in table.items() if not isinstance(v, dict)]:
-                del table[key]
-            table.update(ratios(table))
+        refresh_ratios(saved)
         (ROOT / "bench" / "RESULTS.md").write_text(render_markdown(saved), encoding="utf-8")
         return 0
     _become_subreaper()
@@ -328,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
             results["offices"] = offices_check(Path(tmp))
         if args.memory:
             results["memory"] = memory_check(Path(tmp), 1)
+    refresh_ratios(results)  # the workloads kept from an earlier run too
     if args.note:
         results.setdefault("notes", []).append(args.note)
     if args.write:
