@@ -11,9 +11,9 @@ the exporter) while the parent validates, and then forks one worker per core fro
 single thread. `workbook run` loads its own libraries under the same settings first
 (`single_threaded_libraries`) and, while it still has one thread, forks the server
 from itself (`helpers.core.upstream.fork_forkserver`), so pandas, numpy and pyarrow are
-imported once, not again in the server; elsewhere the server is a fresh Python. The validated snapshot, the KPI engine and
-the run's other inputs come to each worker from a file the parent writes
-(`helpers.batch.shipped`).
+imported once, not again in the server; elsewhere the server is a fresh Python. The
+validated snapshot, the KPI engine and the run's other inputs come to each worker from
+a file the parent writes (`helpers.batch.shipped`).
 
 A worker starts from the fork server, so it inherits none of the parent's open files
 (the run lock included). Each worker asks the kernel to kill it when the fork server
@@ -95,13 +95,10 @@ def ready_to_spawn() -> None:
 
 
 @contextlib.contextmanager
-def single_threaded_libraries():
-    """Load libraries in this block as the fork server would (`SINGLE_THREAD_ENV`): a
-    process that loaded them so has one thread, and can be the one the fork server is
-    forked from (`worker_context`). The environment is restored on leaving, for the
-    processes the run starts later (kernels, the PDF printer)."""
-    saved = {name: os.environ.get(name) for name in SINGLE_THREAD_ENV}
-    os.environ.update(SINGLE_THREAD_ENV)
+def _environment(values: dict[str, str]):
+    """`values` set in this process's environment for the block, then restored."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
@@ -110,6 +107,14 @@ def single_threaded_libraries():
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def single_threaded_libraries():
+    """Load libraries in this block as the fork server would (`SINGLE_THREAD_ENV`): a
+    process that loaded them so has one thread, and can be the one the fork server is
+    forked from (`worker_context`). The environment is restored on leaving, for the
+    processes the run starts later (kernels, the PDF printer)."""
+    return _environment(SINGLE_THREAD_ENV)
 
 
 def worker_context(warm_up: bool = True):
@@ -125,18 +130,10 @@ def worker_context(warm_up: bool = True):
     preload = ["helpers.batch.preload"]
     context.set_forkserver_preload(preload)
     started = {**SINGLE_THREAD_ENV, WARM_UP_ENV: "1" if warm_up else "0"}
-    if upstream.fork_forkserver(preload, started):
-        return context
-    saved = {name: os.environ.get(name) for name in started}
-    os.environ.update(started)  # inherited by the fork server only: restored below
-    try:
-        forkserver.ensure_running()
-    finally:
-        for name, value in saved.items():  # (a fork server already running is kept as it is)
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    if not upstream.fork_forkserver(preload, started):
+        # a fresh Python inherits them; a fork server already running is kept as it is
+        with _environment(started):
+            forkserver.ensure_running()
     return context
 
 

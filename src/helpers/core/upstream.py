@@ -83,7 +83,8 @@ def fork_forkserver(preload: list[str], environ: dict[str, str]) -> bool:
         if _threads() != 1:
             return False
         for stream in (sys.stdout, sys.stderr):  # or the child would write their buffers again
-            stream.flush()
+            if stream is not None:
+                stream.flush()
         listener = socket.socket(socket.AF_UNIX)
         try:
             address = connection.arbitrary_address("AF_UNIX")
