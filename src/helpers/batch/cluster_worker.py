@@ -119,7 +119,7 @@ def _take(sha256: str, worker: str) -> _Held:
         shipped.unpack(held.data, sha256)  # checked again: a held copy is still the parent's
         shared_figures.enable()  # charts that are the same for every area are drawn once per worker
         # the inputs are read-only for the run: keep them out of every garbage collection
-        # (each notebook's reset runs a full one), as the local pool's workers do
+        # the interpreter schedules, as the local pool's workers do
         gc.freeze()
         _ACTIVE["sha256"] = sha256
     return held

@@ -78,9 +78,9 @@ class _Hook(DisplayHook):
 
     def flush(self):
         """Forget the output history (`_`, `_1`, `Out`) as IPython's `flush` does, without
-        its closing full garbage collection: `reset` calls this before every notebook,
-        and that collection was 0.3 s of CPU over the seven national pages (IPython's own
-        comment asks "Is this really needed?"). The worker's collector runs as the
+        its closing full garbage collection: `reset` calls this before every notebook
+        (about 0.1 s of CPU over the seven national pages; IPython's own comment asks
+        "Is this really needed?"). The worker's collector runs as the
         interpreter schedules it. Checked against IPython 9.18.1 (`helpers.core.upstream`)."""
         for n in range(1, self.prompt_count + 1):
             key = f"_{n}"

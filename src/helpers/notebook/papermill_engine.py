@@ -84,8 +84,8 @@ class WorkbookEngine:
 
                 _run_cells(nb_man, sink, run_here)
         finally:
-            # the next notebook resets the shell before it starts (one reset per notebook:
-            # each runs a full garbage collection); the working directory is restored now
+            # the next notebook resets the shell before it starts (one reset per notebook,
+            # not two); the working directory is restored now
             os.chdir(start_cwd)
         return nb_man.nb
 
