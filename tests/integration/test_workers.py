@@ -71,6 +71,61 @@ def test_a_single_threaded_run_forks_its_fork_server_from_itself(tmp_path: Path)
     assert done.stdout.split() == ["True", "1", "True", "True", "True", "None", "False"]
 
 
+_NESTED = r"""
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
+from helpers.batch.workers import single_threaded_libraries, worker_context
+
+
+def start_own_server():  # what a notebook starting a forkserver pool of its own does
+    forkserver.ensure_running()
+    return forkserver._forkserver._forkserver_pid is not None
+
+
+if __name__ == "__main__":
+    with single_threaded_libraries():
+        context = worker_context(warm_up=False)
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        forked = open(f"/proc/{forkserver._forkserver._forkserver_pid}/cmdline").read() == open("/proc/self/cmdline").read()
+        print(forked, pool.submit(start_own_server).result(timeout=60))
+"""
+
+
+def test_a_worker_of_the_forked_server_can_start_a_server_of_its_own(tmp_path: Path):
+    """The parent held the server's lock when it forked; the forked server frees it, as a
+    spawned server's is free, so a worker (a notebook's own pool) does not wait forever."""
+    script = tmp_path / "nested.py"
+    script.write_text(_NESTED, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
+
+
+_UNGUARDED = r"""
+import os
+from concurrent.futures import ProcessPoolExecutor
+from helpers.batch.workers import single_threaded_libraries, worker_context
+with single_threaded_libraries():
+    context = worker_context(warm_up=False)
+with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+    print(pool.submit(os.getpid).result(timeout=60))
+"""
+
+
+def test_a_script_without_a_main_guard_fails_as_upstream_does(tmp_path: Path):
+    """A script that starts the workers without `if __name__ == "__main__":` is run again
+    by each worker as it starts; the worker then gets multiprocessing's own RuntimeError
+    (as with a spawned server) instead of waiting forever on the forked server's lock."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(_UNGUARDED, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"})
+    assert done.returncode != 0
+    assert "bootstrapping phase" in done.stderr
+
+
 def test_run_gives_no_fork_warning(project: Path):
     """With every DeprecationWarning shown, a run prints none about fork (on 3.12+ the
     old fork-after-threads start printed one per worker)."""

@@ -19,8 +19,11 @@ where no public seam exists. Each names the version it was checked against;
   "alive" pipe, the server's `main`), forks where it would spawn, and records the
   server where `ForkServer` keeps it (`_forkserver_address`, `_forkserver_alive_fd`,
   `_forkserver_pid`). It forks only from a process with one thread on a checked Python;
-  otherwise it does nothing and the caller starts the server as upstream does. The test
-  holds `ensure_running`'s and `main`'s source to what was checked.
+  otherwise it does nothing and the caller starts the server as upstream does. The
+  forked server frees the `ForkServer` lock the parent held while forking, and a process
+  still importing its main module gets upstream's RuntimeError, as from
+  `ensure_running`. The test holds `ensure_running`'s and `main`'s source to what was
+  checked.
 - `helpers.notebook.inprocess._Hook.flush`: IPython's `DisplayHook.flush` (9.18.1),
   repeated without its closing full garbage collection; the test holds upstream's
   source and compares the two.
@@ -70,11 +73,15 @@ def fork_forkserver(preload: list[str], environ: dict[str, str]) -> bool:
     would stay held); the caller then starts the server the usual way."""
     import multiprocessing.forkserver as forkserver
     import socket
-    from multiprocessing import connection, resource_tracker, util
+    from multiprocessing import connection, resource_tracker, spawn, util
 
     if (not sys.platform.startswith("linux") or f"{sys.version_info[0]}.{sys.version_info[1]}"
             not in CHECKED_AGAINST["python"]):
         return False
+    # as ensure_running does: a process still importing its main module (a worker
+    # re-running a script that has no `if __name__ == "__main__":`) gets upstream's
+    # RuntimeError, not a second server
+    spawn.get_preparation_data("ignore")
     server = forkserver._forkserver
     with server._lock:
         if server._forkserver_pid is not None or _threads() != 1:
@@ -109,10 +116,14 @@ def _serve(listener_fd: int, alive_r: int, alive_w: int, preload: list[str], env
     """The forked server: only the descriptors a spawned server would have, then
     upstream's loop (which ends when the last client has gone)."""
     import multiprocessing.forkserver as forkserver
+    import threading
     import traceback
 
     code = 0
     try:
+        # the parent held the lock when it forked: free it, as a spawned server's is, so
+        # that a worker's own ensure_running (a notebook starting a pool) does not wait forever
+        forkserver._forkserver._lock = threading.Lock()
         os.close(alive_w)
         keep = {0, 1, 2, listener_fd, alive_r}
         for name in os.listdir("/proc/self/fd"):
