@@ -204,3 +204,30 @@ def test_in_year_statuses_are_forecasts_and_closed_years_are_final():
     closed = KpiEngine(load_sample("sample-2024-03-31"), plan)
     statuses = {r.status for r in closed.scorecard("00", 2022)}
     assert statuses <= {"達成", "未達", "参考", None}
+
+
+def test_breakdown_sums_each_areas_own_offices(engine):
+    """A KPI over every area of a level: an office's own counts, a prefecture's summed
+    over its offices (ratio of sums), and no value where an office has no rows."""
+    from helpers.engine.breakdowns import kpi_by_area
+
+    offices = kpi_by_area(engine, engine.plan.kpi("NP08"), "00", "office", 2023, SEPT)
+    assert list(offices["area_code"]) == ["01001", "01002", "01003", "47001"]
+    assert list(offices["numerator"]) == [90, 10, 300, 20]
+    assert list(offices["value"]) == pytest.approx([90.0, 20.0, 30.0, 20.0])
+    prefectures = kpi_by_area(engine, engine.plan.kpi("NP08"), "00", "prefecture", 2023, SEPT)
+    assert list(prefectures["denominator"]) == [1150, 100]
+    assert list(prefectures["value"]) == pytest.approx([100 * 400 / 1150, 20.0])
+    counts = kpi_by_area(engine, engine.plan.kpi("EP03"), "01", "office", 2023, dt.date(2023, 5, 31))
+    assert counts["value"].iloc[0] == 3 + 4  # April and May of the fiscal year
+    assert counts["value"].iloc[1:].isna().all()
+
+
+def test_a_window_is_computed_once_and_cannot_be_changed(engine):
+    """Every office of a breakdown reads the same fiscal-year window: it is kept, and
+    kept read-only so that no caller can change what the next one reads."""
+    first = engine._cube("inspections").window(2023, dt.date(2023, 5, 31))
+    assert engine._cube("inspections").window(2023, dt.date(2023, 5, 31)) is first
+    with pytest.raises(ValueError):
+        first[0, 0] = 0.0
+    assert engine.measure_value("inspections", "01001", 2023, dt.date(2023, 5, 31)) == 7

@@ -109,6 +109,11 @@ class _Cube:
         self.periods, self.fys, self.pfys = periods, fys, pfys
         self.matrix = matrix
         self.columns = columns
+        self._windows: dict[tuple[int, dt.date], np.ndarray | None] = {}
+
+    def __getstate__(self) -> dict:
+        # the windows are derived: a worker that receives the engine computes its own
+        return {**self.__dict__, "_windows": {}}
 
     @classmethod
     def build_all(cls, measures: pd.DataFrame) -> dict[str, _Cube]:
@@ -139,7 +144,20 @@ class _Cube:
 
     def window(self, fiscal_year: int, period: dt.date) -> np.ndarray | None:
         """The rows that make up the measure for a measurement year up to `period`,
-        already added up by kind (a single row), or None when there are none."""
+        already added up by kind (a single row, read-only), or None when there are none.
+
+        Kept per (year, period): a breakdown asks for the same window once per area
+        (the service-level breaches: 312 offices × 6 months × 4 measures)."""
+        key = (fiscal_year, period)
+        if key not in self._windows:
+            found = self._window(fiscal_year, period)
+            if found is not None:
+                found = found.copy()
+                found.setflags(write=False)
+            self._windows[key] = found
+        return self._windows[key]
+
+    def _window(self, fiscal_year: int, period: dt.date) -> np.ndarray | None:
         day = np.datetime64(period, "D").astype("int64")
         lag = self.spec.premium_lag
         if lag is not None:
