@@ -221,14 +221,6 @@ class KpiEngine:
             return math.nan
         return float(row_values[:, cols].sum())
 
-    def measure_by_area(self, measure: str, fiscal_year: int, period: dt.date) -> pd.Series:
-        """A base measure for every area it is reported at (offices, or 全国), by kind."""
-        cube = self._cube(measure)
-        values = cube.window(fiscal_year, period)
-        if values is None:
-            return pd.Series(np.nan, index=list(cube.columns), dtype="float64")
-        return pd.Series(values.sum(axis=0), index=list(cube.columns), dtype="float64")
-
     # --- KPI values ------------------------------------------------------------------
     def year_end(self, kpi: Kpi, fiscal_year: int) -> dt.date:
         """Where the KPI's fiscal year closes: the end of April after it for premium-year
