@@ -97,10 +97,18 @@ def _dask_worker():
 
 
 def _announce_start(worker) -> None:
-    """Tell the scheduler this job has started: a worker that dies takes down the job it
-    runs (which is then submitted once more and reported), not the ones it only held."""
+    """Tell the scheduler this job has started, and wait until it has been told: a worker
+    that dies takes down the job it runs (which is then submitted once more and
+    reported), not the ones it only held.
+
+    The worker's own `log_event` is fire-and-forget, batched every few milliseconds: a
+    page that killed its worker at once (under load) died before the event left, and
+    was taken for one that had only waited. The client's `log_event` returns when the
+    scheduler has the event (one round trip per page)."""
     if worker is not None:
-        worker.log_event(STARTED_TOPIC, {"key": str(worker.get_current_task())})
+        from distributed import get_client
+
+        get_client().log_event(STARTED_TOPIC, {"key": str(worker.get_current_task())})
 
 
 def _take(sha256: str, worker: str) -> _Held:
