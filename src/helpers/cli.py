@@ -166,14 +166,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         sys.stderr)  # answered at once, before the libraries of the run load
     if options.engine != "kernel" and options.cluster is None:
         from helpers.batch.options import several_workers
-        from helpers.batch.workers import single_threaded_libraries, worker_context
+        from helpers.batch.workers import long_lived, single_threaded_libraries, worker_context
 
         # this process loads what it validates with (pandas, numpy, pyarrow, pandera),
         # then forks the workers' fork server, which keeps them and imports the rest
         # (charts, notebooks, pages) on the other core while this process validates
         with single_threaded_libraries():
-            import helpers.batch.runner  # noqa: F401
-            import helpers.data.schemas  # noqa: F401
+            with long_lived():
+                import helpers.batch.runner  # noqa: F401
+                import helpers.data.schemas  # noqa: F401
             worker_context(warm_up=several_workers(options))
     from helpers.batch.runner import run_reports
 

@@ -114,7 +114,6 @@ def _announce_start(worker) -> None:
 def _take(sha256: str, worker: str) -> _Held:
     """The run's inputs, taken into this process unless they already are."""
     from helpers.batch import shipped
-    from helpers.report import shared_figures
 
     held = _HELD.get(sha256)
     if held is None:
@@ -122,13 +121,8 @@ def _take(sha256: str, worker: str) -> _Held:
     if held.refusal:
         raise RefusedJob(held.refusal)
     if _ACTIVE.get("sha256") != sha256:
-        import gc
-
-        shipped.unpack(held.data, sha256)  # checked again: a held copy is still the parent's
-        shared_figures.enable()  # charts that are the same for every area are drawn once per worker
-        # the inputs are read-only for the run: keep them out of every garbage collection
-        # the interpreter schedules, as the local pool's workers do
-        gc.freeze()
+        # checked again: a held copy is still the parent's; set up as the local pool's workers are
+        shipped.work_on(held.data, sha256)
         _ACTIVE["sha256"] = sha256
     return held
 
