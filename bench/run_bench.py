@@ -204,6 +204,12 @@ def ratios(table: dict) -> dict:
         if top in table and bottom in table and table[top].get("measured") == table[bottom].get("measured"):
             found[name] = round(table[top]["wall_s"] / table[bottom]["wall_s"], 2)
             found[f"{name}_cpu"] = round(table[top]["cpu_s"] / table[bottom]["cpu_s"], 2)
+            tops, bottoms = table[top].get("cpu_by_round"), table[bottom].get("cpu_by_round")
+            if tops and bottoms and len(tops) == len(bottoms):
+                # the same round: run one after the other, so in the same state of the machine
+                by_round = [round(t / b, 2) for t, b in zip(tops, bottoms)]
+                found[f"{name}_cpu_by_round"] = by_round
+                found[f"{name}_cpu_paired"] = round(statistics.median(by_round), 2)
     return found
 
 
@@ -322,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
                 entry = {k: round(statistics.median(s[k] for s in samples[method]), 2)
                          for k in ("wall_s", "cpu_s", "peak_mib")}
                 entry["samples"] = len(samples[method])
+                entry["cpu_by_round"] = [round(sample["cpu_s"], 2) for sample in samples[method]]
                 entry["measured"] = dt.date.today().isoformat()
                 entry["cpu_ms_per_notebook"] = round(1000 * entry["cpu_s"] / NOTEBOOK_COUNT[workload], 1)
                 if "scaled_from_prefectures" in samples[method][0]:
@@ -400,6 +407,12 @@ def render_markdown(results: dict) -> str:
         parts = [f"{label} = **{table[key]:.2f}** wall, **{table[key + '_cpu']:.2f}** CPU"
                  for key, label in shown.items() if key in table and key + "_cpu" in table]
         lines += ["", "; ".join(parts), ""]
+        paired = [f"{label}: median **{table[key + '_cpu_paired']:.2f}** (rounds "
+                  f"{', '.join(f'{r:.2f}' for r in table[key + '_cpu_by_round'])})"
+                  for key, label in shown.items() if key + "_cpu_paired" in table]
+        if paired:
+            lines += ["CPU ratio of each round (the two methods measured one after the other, so in the same "
+                      "state of the machine): " + "; ".join(paired) + ".", ""]
     if "incremental" in results:
         inc = results["incremental"]
         lines += ["## Unchanged re-run (47 prefectures and 全国, all sections)", "",
