@@ -1,7 +1,7 @@
 """The garbage collector in a run's processes: no collection while the long-lived
 objects are made, those objects frozen out of later scans, and a page worker that
-collects its own garbage, less often than Python's default (`helpers.batch.workers.
-long_lived`, `helpers.batch.shipped.work_on`)."""
+collects its own garbage as Python does (`helpers.batch.workers.long_lived`,
+`helpers.batch.shipped.work_on`)."""
 
 from __future__ import annotations
 
@@ -66,23 +66,19 @@ def test_the_collector_is_left_as_it_was_found(collections):
     assert gc.isenabled()
 
 
-def test_a_page_worker_collects_its_youngest_objects_every_ten_thousand(collections, monkeypatch):
+def test_a_page_worker_freezes_the_inputs_and_collects_as_python_does(collections, monkeypatch):
     taken = []
     monkeypatch.setattr(shipped, "unpack", lambda data, sha256: taken.append((data, sha256)))
     from helpers.report import shared_figures
 
     monkeypatch.setattr(shared_figures, "_CACHE", None)
     gc.enable()
-    gc.set_threshold(700, 10, 10)
+    thresholds = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    inputs = [_Node() for _ in range(1_000)]  # what unpack would have made
     shipped.work_on(b"inputs", "sum")
     assert taken == [(b"inputs", "sum")]
     assert shared_figures._CACHE == {}  # area-independent charts are shared from now on
-    assert gc.get_threshold() == (10_000, 10, 10) and gc.isenabled()
-    assert gc.get_freeze_count() > 0  # the inputs, as everything else so far
-    del collections[:]
-    for _ in range(9_000):
-        _Node()
-    assert collections == []  # 700 would have collected twelve times
-    for _ in range(2_000):
-        _Node()
-    assert collections and collections[0] == 0
+    assert gc.get_freeze_count() - frozen >= len(inputs)
+    # a higher threshold took 0.2 s off the national pages but kept 77 MiB more in a fan-out
+    assert gc.get_threshold() == thresholds and gc.isenabled()
