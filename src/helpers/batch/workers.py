@@ -37,8 +37,8 @@ from concurrent.futures import ProcessPoolExecutor
 from helpers.core import upstream
 from helpers.core.errors import RunInterrupted
 
-__all__ = ["worker_init", "long_lived", "single_threaded_libraries", "stopping_on_error", "die_with_parent", "stop_on_sigterm",
-           "worker_context", "ready_to_spawn", "SINGLE_THREAD_ENV"]
+__all__ = ["worker_init", "long_lived", "single_threaded_libraries", "stopping_on_error", "die_with_parent",
+           "stop_on_sigterm", "worker_context", "ready_to_spawn", "SINGLE_THREAD_ENV"]
 
 # Libraries whose own threads would make the fork server unsafe to fork from. Workers
 # inherit these too: a run parallelises by process, so more threads per worker would
