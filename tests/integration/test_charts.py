@@ -6,8 +6,10 @@ non-text contrast on white and its colours stay apart for colour-vision deficien
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
+import matplotlib
 import pytest
 
 from chart_checks import axis_problems, collisions, section_figures
@@ -33,6 +35,27 @@ def test_every_chart_is_free_of_collisions_and_honest_in_its_axes(snapshot, plan
     assert drawn >= 20
     assert not problems, "\n".join(problems)
 
+
+
+def test_titles_sit_where_matplotlibs_own_placement_puts_them():
+    """The report style fixes each title at the top of its axes (rcParams axes.titley),
+    which spares matplotlib's automatic placement, a measure of every tick label at each
+    layout pass and draw: every chart of the national pages must come out pixel for pixel
+    as with the automatic placement."""
+    plots.use_report_style()
+
+    def pngs() -> list[bytes]:
+        out = []
+        for spec in SECTIONS:
+            r = open_section(spec.slug, snapshot="sample-2023-09-30", plan_file=None, scope="00", fiscal_year=None)
+            out += [plots.png_bytes(fig) for _, fig in section_figures(spec, r)]
+        return out
+
+    fixed = pngs()
+    with matplotlib.rc_context({"axes.titley": None}):  # matplotlib's default: placed automatically
+        automatic = pngs()
+    assert len(fixed) >= 20
+    assert [hashlib.sha256(p).hexdigest() for p in fixed] == [hashlib.sha256(p).hexdigest() for p in automatic]
 
 # --- colours ------------------------------------------------------------------------
 
