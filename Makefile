@@ -44,7 +44,8 @@ report: $(STAMP) ## rebuild and check the samples and plans, publish reports/sam
 
 # Three test processes on two cores: many integration tests wait on a subprocess (a kernel
 # that sleeps 60 s in papermill's own keyboard_interrupt notebook, a browser, a run), and a
-# third process fills that idle time (measured: 333 s with two, 304 s with three).
+# third process fills that idle time (measured: 333 s with two, 304 s with three). Modules
+# marked `heavy` start first (conftest.py; xdist's own reordering by test count is off).
 # The accessibility checker (axe-core, from npm) for the browser tests: installed here,
 # under .venv, for the tests only; the published pages never load it.
 AXE_VERSION := 4.10.3
@@ -56,7 +57,7 @@ $(AXE):
 	else echo "npm がないため axe-core を入れません（アクセシビリティの検査は省きます）"; fi
 
 test: $(STAMP) $(AXE) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/), 3 processes
-	$(BIN)/python -m pytest --nbval -n 3 --dist loadscope
+	$(BIN)/python -m pytest --nbval -n 3 --dist loadscope --no-loadscope-reorder
 
 check: $(STAMP) ## the quick tier (under a minute): unit, contract, bad-input and report-content tests
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope $(CHECK_TESTS)
@@ -77,7 +78,7 @@ test-versions: ## the quick tier, engine and worker tests on Python 3.12 and 3.1
 	  mkdir -p .venv-$$v/share/jupyter/nbconvert/templates/workbook && \
 	  cp $(TEMPLATE_SRC)/index.html.j2 $(TEMPLATE_SRC)/conf.json .venv-$$v/share/jupyter/nbconvert/templates/workbook/; \
 	  echo "== Python $$v"; \
-	  .venv-$$v/bin/python -m pytest -q -n 2 --dist loadscope $(VERSION_TESTS) || exit 1; \
+	  .venv-$$v/bin/python -m pytest -q -n 2 --dist loadscope --no-loadscope-reorder $(VERSION_TESTS) || exit 1; \
 	done
 
 lint: $(STAMP) ## ruff (rules in pyproject.toml)

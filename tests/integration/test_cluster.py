@@ -23,6 +23,8 @@ import pytest
 from helpers.core.paths import project_root
 from run_helpers import SNAPSHOT, descendants, gone, start, workbook
 
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
+
 distributed = pytest.importorskip("distributed")
 
 OKINAWA = ("--snapshot", SNAPSHOT, "--scope", "47", "--each", "office", "--sections", "records")

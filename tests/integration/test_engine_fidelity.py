@@ -11,7 +11,11 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from papermill_compare import FIXTURES, compare, merged, run
+
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
 
 ENGINE_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "engine"
 

@@ -27,6 +27,8 @@ from helpers.data.snapshot import load_snapshot
 from helpers.engine.kpi import KpiEngine
 from helpers.notebook.execute import notebook_paths, run_notebook, strip_run_metadata
 
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -13,8 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from helpers.core.paths import project_root
 from run_helpers import SNAPSHOT, gone, workbook
+
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
 
 
 def _notebooks(report: Path) -> list[dict]:

@@ -18,6 +18,8 @@ from openpyxl import load_workbook
 
 from run_helpers import kpis_in_process, workbook
 
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
+
 SAMPLES = ("sample-2023-09-30", "sample-2024-03-31")
 SCOPES = ("00", "R1", "47", "47001", "R8")
 OKINAWA_KPIS = {"NP06", "NP07"}  # about 沖縄県 (plan P.8-11)

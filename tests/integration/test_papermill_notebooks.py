@@ -9,6 +9,8 @@ import pytest
 
 from papermill_compare import FIXTURES, merged, run_all
 
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
+
 NOTEBOOKS = sorted(FIXTURES.glob("*.ipynb"))
 
 

@@ -24,6 +24,8 @@ from helpers.core.paths import project_root
 from helpers.sections.registry import SECTIONS
 from printed import printed_pages
 
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
+
 SAMPLES = ("sample-2023-09-30", "sample-2024-03-31")
 
 if not shutil.which("chromium"):

@@ -10,12 +10,16 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 
+import pytest
+
 from helpers.data.plan import load_plan
 from helpers.data.snapshot import load_snapshot
 from helpers.engine.kpi import KpiEngine
 from helpers.outputs.html_export import external_resources
 from helpers.sections.registry import NOTEBOOKS
 from run_helpers import SNAPSHOT, workbook
+
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
 
 
 class _Links(HTMLParser):

@@ -12,6 +12,8 @@ import pytest
 
 from run_helpers import SNAPSHOT, copy_project, workbook
 
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
+
 SECTIONS = ("national_pension", "records", "scorecard")
 FAN_OUT = ("run", "--snapshot", SNAPSHOT, "--scope", "47", "--each", "office", "--sections", *SECTIONS,
            "--keep-notebooks")

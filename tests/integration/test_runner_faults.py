@@ -16,6 +16,8 @@ import pytest
 from helpers.sections.registry import NOTEBOOKS
 from run_helpers import SNAPSHOT, descendants, gone, start, workbook
 
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
+
 # --- hostile names, killed runs, signals, unwritable output ---------------------------------
 
 HOSTILE = {

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from run_helpers import SNAPSHOT, workbook
+
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
 
 _PROBE = r"""
 import os, sys

@@ -19,6 +19,8 @@ from helpers.data.snapshot import load_snapshot
 from helpers.engine.kpi import KpiEngine
 from helpers.notebook.execute import notebook_paths, run_notebook
 
+pytestmark = pytest.mark.heavy  # a long module: scheduled first (conftest.py)
+
 NOTEBOOKS = {p.stem: p for p in notebook_paths()}
 # (scope, snapshot, fiscal year, engine): the warm in-process engine, which
 # tests/test_runner_batch.py holds equal to a fresh Jupyter kernel cell by cell (nbval runs
