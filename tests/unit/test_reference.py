@@ -70,3 +70,27 @@ def test_a_mixed_up_premium_year_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBOOK_ROOT", str(root))
     with pytest.raises(InvalidInput, match="national_payment_rates.csv 43行目: 保険料年度と計測年度が合いません"):
         load_reference("national_payment_rates.csv")
+
+
+def test_a_table_kept_for_the_process_is_reused_only_while_its_bytes_are_the_same(tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(paths.project_root() / "data" / "reference", root / "data" / "reference")
+    path = root / "data" / "reference" / "national_payment_rates.csv"
+    monkeypatch.setenv("WORKBOOK_ROOT", str(root))
+
+    def final_2023() -> float:
+        rates = load_reference("national_payment_rates.csv")
+        return rates.query("metric == 'final_rate' and measured_fy == 2023")["value"].item()
+
+    first = load_reference("national_payment_rates.csv")
+    first.loc[:, "value"] = -1.0  # a caller's change to its copy reaches no other caller
+    assert final_2023() == 83.1
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("final_rate,2021,2023,00,全国,83.1,", "final_rate,2021,2023,00,全国,83.4,"),
+                    encoding="utf-8")
+    assert final_2023() == 83.4  # the edited file is read again, not the kept table
+    path.write_text(original.replace("final_rate,2021,2023", "final_rate,2023,2023"), encoding="utf-8")
+    with pytest.raises(InvalidInput, match="保険料年度と計測年度が合いません"):
+        load_reference("national_payment_rates.csv")  # and validated again
+    path.write_text(original, encoding="utf-8")
+    assert final_2023() == 83.1
