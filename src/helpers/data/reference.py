@@ -14,7 +14,6 @@ on the previous year as the source published it (+1.6 for FY2023's 77.6%, where
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +21,7 @@ import pandera.pandas as pa
 
 from helpers.core import paths
 from helpers.core.errors import InvalidInput, Problem
-from helpers.data.readers import read_table, row_label_for
+from helpers.data.readers import read_table, row_label_for, sha256_of
 from helpers.data.schemas import TableSchema, validate_frame
 
 __all__ = ["REFERENCE_TABLES", "load_reference", "REFERENCE", "change_on_previous"]
@@ -137,7 +136,7 @@ def _validated(path: Path, table: str) -> pd.DataFrame:
 
 def _digest(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256_of(path)
     except OSError:
         return None  # read_table words the problem
 
