@@ -21,7 +21,8 @@ import pandera.pandas as pa
 
 from helpers.core import paths
 from helpers.core.errors import InvalidInput, Problem
-from helpers.data.readers import read_table, row_label_for, sha256_of
+from helpers.data.kept import KeptByContent, fingerprint
+from helpers.data.readers import read_table, row_label_for
 from helpers.data.schemas import TableSchema, validate_frame
 
 __all__ = ["REFERENCE_TABLES", "load_reference", "REFERENCE", "change_on_previous"]
@@ -106,16 +107,15 @@ def load_reference(table: str, known_on: dt.date | None = None) -> pd.DataFrame:
     return frame.reset_index(drop=True).copy()
 
 
-_VALIDATED: dict[str, tuple[str, pd.DataFrame]] = {}  # file path -> (sha256 of its bytes, frame)
+_VALIDATED: KeptByContent[pd.DataFrame] = KeptByContent(limit=len(REFERENCE_TABLES))
 
 
 def _validated(path: Path, table: str) -> pd.DataFrame:
     """The table at `path`, read and validated, or the frame kept for the same bytes."""
-    digest = _digest(path)
-    kept = _VALIDATED.get(str(path))
-    if digest is not None and kept is not None and kept[0] == digest:
-        return kept[1]
-    _VALIDATED.pop(str(path), None)
+    before = fingerprint([path])
+    kept = _VALIDATED.get(str(path), before)
+    if kept is not None:
+        return kept
     raw, problems = read_table(path, table)
     if raw is not None:
         if "note" not in raw.columns:
@@ -129,16 +129,8 @@ def _validated(path: Path, table: str) -> pd.DataFrame:
                                     f"この表に置ける項目は {', '.join(allowed)} です（値: {metric}）"))
     if problems:
         raise InvalidInput(f"参照データ {table} に誤りがあります（{len(problems)} 件）:", problems)
-    if digest is not None and _digest(path) == digest:  # kept only if unchanged while it was read
-        _VALIDATED[str(path)] = (digest, frame)
+    _VALIDATED.put(str(path), before, fingerprint([path]), frame)
     return frame
-
-
-def _digest(path: Path) -> str | None:
-    try:
-        return sha256_of(path)
-    except OSError:
-        return None  # read_table words the problem
 
 
 def change_on_previous(series: pd.DataFrame, key: str) -> pd.Series:

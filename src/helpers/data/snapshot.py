@@ -7,6 +7,7 @@ schemas, and the rules that span tables) without changing anything on disk.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from helpers.core.era import fiscal_year_of, month_end
 from helpers.core.errors import InvalidInput, Problem, WorkbookError
 from helpers.core.safe_yaml import UnsafeYaml, load_yaml_file
 from helpers.data.contract import BREAKDOWNS, EVERY_MONTH, LEVEL_LABELS, LEVELS, MEASURES, SCHEMA_VERSION, bounded_pairs
+from helpers.data.kept import KeptByContent, fingerprint
 from helpers.data.quick_checks import MANIFEST, MAX_MANIFEST_BYTES, area_message, as_of_date, normalize_area_code
 from helpers.data.readers import read_table, row_label_for, sha256_of
 from helpers.data.schemas import AREAS, MAX_ROWS_PER_RULE, MEASURE_ROWS, PROGRESS, TableSchema, validate_frame
@@ -306,13 +308,53 @@ def _check_table_file(folder: Path, name, where: str) -> list[Problem]:
     return []
 
 
+# The snapshots this process validated, each reused while its folder's files keep their
+# bytes (`helpers.data.kept`); a few, since each holds its tables in memory.
+_CHECKED: KeptByContent[Snapshot] = KeptByContent(limit=4)
+
+
 def check_snapshot(ref: str | Path) -> SnapshotCheck:
     """Find every problem of a snapshot; read-only.
+
+    A snapshot that passed is kept for the process and handed out again (each caller
+    gets its own copy of the tables) while every file of its folder has the same
+    bytes: validating the sample takes about a second, hashing its files milliseconds.
 
     Args:
         ref: snapshot id or folder.
     """
     path = resolve_snapshot(ref)
+    key = str(path.resolve())
+    before = _folder_fingerprint(path)
+    kept = _CHECKED.get(key, before)
+    if kept is None:
+        check = _check_folder(path)
+        if not check.ok:
+            return check
+        kept = check.snapshot
+        _CHECKED.put(key, before, _folder_fingerprint(path), kept)
+    return SnapshotCheck(path, [], _copy_of(kept, path))
+
+
+def _folder_fingerprint(path: Path) -> tuple | None:
+    """The files validation may read: the manifest and the tables, which are plain
+    names inside the folder (`_check_table_file`), so every file directly in it."""
+    try:
+        files = sorted(p for p in path.iterdir() if p.is_file())
+    except OSError:
+        return None
+    return fingerprint(files)
+
+
+def _copy_of(snapshot: Snapshot, path: Path) -> Snapshot:
+    """A caller's own snapshot: its tables and manifest copied (a caller that changes
+    them changes nobody else's), shown from `path` as this caller named it."""
+    return Snapshot(snapshot.id, path, copy.deepcopy(snapshot.manifest), snapshot.areas.copy(),
+                    snapshot.measures.copy(), snapshot.progress.copy())
+
+
+def _check_folder(path: Path) -> SnapshotCheck:
+    """Every problem of the snapshot in `path`, read from its files."""
     manifest, problems = _check_manifest(path)
     if manifest is None:
         return SnapshotCheck(path, problems, None)
