@@ -59,7 +59,7 @@ $(AXE):
 test: $(STAMP) $(AXE) ## run every test (unit, bad input, papermill scope runs, nbval on notebooks/), 3 processes
 	$(BIN)/python -m pytest --nbval -n 3 --dist loadscope --no-loadscope-reorder
 
-check: $(STAMP) ## the quick tier (under a minute): unit, contract, bad-input and report-content tests
+check: $(STAMP) ## the quick tier (about 30 s): unit, contract, bad-input and report-content tests
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope $(CHECK_TESTS)
 
 # The README claims Python 3.11 to 3.13. `make test-versions` builds .venv-3.12 and

@@ -13,6 +13,7 @@ from helpers.core import paths
 from helpers.core.errors import InvalidInput
 from helpers.data.kept import KeptByContent
 from helpers.data.snapshot import load_snapshot
+from helpers.engine import loaded
 
 
 @pytest.fixture
@@ -98,3 +99,27 @@ def test_only_the_same_fingerprint_gets_a_kept_result_and_the_oldest_goes_first(
     assert kept.get("a", ("1",)) == "A" and kept.get("c", ("3",)) == "C"
     assert kept.get("a", ("changed",)) is None
     assert kept.get("a", ("1",)) is None  # a stale result is dropped, not kept for later
+
+
+def test_a_kernels_kept_snapshot_and_plan_follow_their_files(snapshot_copy, tmp_path):
+    """`helpers.engine.loaded` keeps one snapshot, plan and engine for a kernel's cells,
+    and loads them again when a file changed since."""
+    plan_folder = tmp_path / "params"
+    plan_folder.mkdir()
+    for name in ("plan_fy2023.yaml", "plan_register_fy2023.yaml"):
+        shutil.copy(paths.project_root() / "params" / name, plan_folder / name)
+    plan_file = str(plan_folder / "plan_fy2023.yaml")
+
+    snap, plan, engine = loaded.load(str(snapshot_copy), plan_file)
+    assert loaded.load(str(snapshot_copy), plan_file)[2] is engine  # unchanged: the same engine
+    assert _name(snap, "47") == "沖縄県" and plan.title == "日本年金機構 令和5年度計画"
+
+    _rename_area(snapshot_copy, "47", "沖縄県", "沖縄県（改）")
+    snap, _, engine_after = loaded.load(str(snapshot_copy), plan_file)
+    assert _name(snap, "47") == "沖縄県（改）" and engine_after is not engine
+
+    text = (plan_folder / "plan_fy2023.yaml").read_text(encoding="utf-8")
+    (plan_folder / "plan_fy2023.yaml").write_text(text.replace("title: 日本年金機構 令和5年度計画",
+                                                               "title: 日本年金機構 令和5年度計画（改）", 1),
+                                                  encoding="utf-8")
+    assert loaded.load(str(snapshot_copy), plan_file)[1].title == "日本年金機構 令和5年度計画（改）"

@@ -34,6 +34,7 @@ __all__ = [
     "MANIFEST",
     "check_snapshot",
     "load_snapshot",
+    "snapshot_fingerprint",
     "resolve_snapshot",
     "list_snapshots",
 ]
@@ -334,6 +335,15 @@ def check_snapshot(ref: str | Path) -> SnapshotCheck:
         kept = check.snapshot
         _CHECKED.put(key, before, _folder_fingerprint(path), kept)
     return SnapshotCheck(path, [], _copy_of(kept, path))
+
+
+def snapshot_fingerprint(ref: str | Path) -> tuple | None:
+    """What identifies a snapshot's bytes: every file of its folder, hashed
+    (`helpers.data.kept.fingerprint`); None when the folder cannot be found or read."""
+    try:
+        return _folder_fingerprint(resolve_snapshot(ref))
+    except WorkbookError:
+        return None
 
 
 def _folder_fingerprint(path: Path) -> tuple | None:
