@@ -2,11 +2,11 @@
 
 A notebook's kernel keeps them so that re-running cells is quick, and checks before
 each reuse that the snapshot's files and the plan file still have the bytes they were
-loaded from (hashing them takes milliseconds); if not, it loads them again. In a batch the run's
-parent validates the snapshot and builds the engine's matrices once and sends them to
-its workers (`shipment`); every worker takes them (`receive`) instead of validating
-and computing again. This module imports no plotting or notebook library, so the
-parent of a run never loads them.
+loaded from (hashing them takes about a millisecond); if not, it loads them again. In
+a batch the run's parent validates the snapshot and builds the engine's matrices once
+and sends them to its workers (`shipment`); every worker takes them (`receive`)
+instead of validating and computing again. This module imports no plotting or
+notebook library, so the parent of a run never loads them.
 """
 
 from __future__ import annotations
