@@ -62,7 +62,3 @@ class KeptByContent(Generic[T]):
         self._entries.move_to_end(key)
         while len(self._entries) > self.limit:
             self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget every kept result."""
-        self._entries.clear()
